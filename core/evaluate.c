@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Routing samples to metrics.  `jobs` workers each take the next sample,
+ * decode what its metrics need once, run every metric on it in turn with the
+ * worker's own instances, record the results and free the media before
+ * taking another: at most `jobs` samples are decoded at any time, so memory
+ * stays flat in the number of videos.  Set-metric instances (and per-sample
+ * metrics with a corpus aggregate) are merged into one before finalize.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libavutil/error.h>
+
+#include "fveval-core.h"
+
+typedef struct run_shared {
+    fvi_run *run;
+    atomic_size_t next;
+    atomic_size_t done;
+    size_t total;
+    pthread_mutex_t lock; /* journal, progress, failure flags */
+    double started;
+    double last_draw;
+} run_shared;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static bool is_set_metric(const fvi_metric_run *mr)
+{
+    return mr->metric->desc->flags & FVEVAL_PLUGIN_SET_METRIC;
+}
+
+int fvi_run_init(fvi_run *run, const fvi_selection *sel, const fvi_env *env, int jobs, char **err)
+{
+    run->env = *env;
+    run->jobs = jobs > 0 ? jobs : 1;
+    run->metrics = fvi_xcalloc(sel->n, sizeof(*run->metrics));
+    run->n_metrics = sel->n;
+    for (size_t i = 0; i < sel->n; i++) {
+        fvi_metric_run *mr = &run->metrics[i];
+        mr->metric = sel->items[i].metric;
+        mr->options = fvi_xstrdup(sel->items[i].options);
+        mr->workers = fvi_xcalloc((size_t) run->jobs, sizeof(*mr->workers));
+        mr->has_corpus = is_set_metric(mr) || mr->metric->desc->finalize;
+        fvi_result_init(&mr->corpus);
+        /* The first instance checks the options; it becomes worker 0's. */
+        mr->workers[0] = fvi_instance_new_env(mr->metric, mr->options, &run->env, err);
+        if (!mr->workers[0])
+            return -EINVAL;
+        mr->options_json = fvi_instance_options_json(mr->workers[0]);
+    }
+    return 0;
+}
+
+int fvi_run_check_models(fvi_run *run, bool strict, char **err)
+{
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        char *why = fvi_models_check_metric(mr->metric, run->env.model_dir ? run->env.model_dir : ".");
+        if (!why)
+            continue;
+        if (strict) {
+            *err = fvi_asprintf("%s: %s", mr->metric->name, why);
+            free(why);
+            return -ENOENT;
+        }
+        fvi_log(FVEVAL_LOG_WARNING, "%s will be skipped: %s", mr->metric->name, why);
+        mr->unavailable = why;
+    }
+    return 0;
+}
+
+void fvi_run_media_fields(const fvi_run *run, fvi_strv *out)
+{
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        const fveval_field *f = run->metrics[m].metric->desc->fields;
+        for (size_t k = 0; f && f[k].name; k++)
+            if ((f[k].type == FVEVAL_FIELD_VIDEO || f[k].type == FVEVAL_FIELD_AUDIO) &&
+                !fvi_strv_contains(out, f[k].name))
+                fvi_strv_push(out, f[k].name);
+    }
+}
+
+static fvi_instance *worker_instance(fvi_run *run, size_t m, int w, char **err)
+{
+    fvi_metric_run *mr = &run->metrics[m];
+    if (!mr->workers[w])
+        mr->workers[w] = fvi_instance_new_env(mr->metric, mr->options, &run->env, err);
+    fvi_instance *inst = mr->workers[w];
+    if (inst && !inst->setup_done) {
+        inst->setup_done = true;
+        if (mr->metric->desc->setup) {
+            int r = mr->metric->desc->setup(&inst->pub);
+            if (r < 0) {
+                inst->setup_error = r;
+                inst->setup_reason = fvi_asprintf("setup failed: %s", strerror(-r));
+            }
+        }
+    }
+    return inst;
+}
+
+/* Where an AUDIO field's samples come from: its own path, else the paired video's track. */
+static const char *audio_source(const fvi_sample *s, const char *field)
+{
+    const char *p = fvi_sample_path(s, field);
+    if (p)
+        return p;
+    if (strcmp(field, "audio") == 0)
+        return fvi_sample_path(s, "video");
+    if (strcmp(field, "reference_audio") == 0)
+        return fvi_sample_path(s, "reference");
+    return NULL;
+}
+
+static bool field_present(const fvi_sample *s, const fveval_field *f)
+{
+    if (f->type == FVEVAL_FIELD_VIDEO)
+        return fvi_sample_path(s, f->name) != NULL;
+    if (f->type == FVEVAL_FIELD_AUDIO)
+        return audio_source(s, f->name) != NULL;
+    json_t *v = json_object_get(s->fields, f->name);
+    return v && !json_is_null(v);
+}
+
+static fvi_video_slot *find_video(fvi_sample *s, const char *field)
+{
+    for (size_t i = 0; i < s->n_videos; i++)
+        if (strcmp(s->videos[i].field, field) == 0)
+            return &s->videos[i];
+    return NULL;
+}
+
+static fvi_audio_slot *find_audio(fvi_sample *s, const char *field, int rate, int ch)
+{
+    for (size_t i = 0; i < s->n_audios; i++)
+        if (strcmp(s->audios[i].field, field) == 0 && s->audios[i].want_rate == rate &&
+            s->audios[i].want_channels == ch)
+            return &s->audios[i];
+    return NULL;
+}
+
+/* Decode each media field @p f of a metric once per sample (audio once per rate/channels). */
+static void decode_field(fvi_sample *s, const fveval_field *f)
+{
+    if (f->type == FVEVAL_FIELD_VIDEO) {
+        const char *path = fvi_sample_path(s, f->name);
+        if (!path || find_video(s, f->name))
+            return;
+        s->videos = fvi_xrealloc(s->videos, (s->n_videos + 1) * sizeof(*s->videos));
+        fvi_video_slot *slot = &s->videos[s->n_videos++];
+        memset(slot, 0, sizeof(*slot));
+        slot->field = fvi_xstrdup(f->name);
+        slot->status = fvi_media_decode_video(path, s->fps_override, slot);
+    } else if (f->type == FVEVAL_FIELD_AUDIO) {
+        const char *path = audio_source(s, f->name);
+        if (!path || find_audio(s, f->name, f->rate, f->channels))
+            return;
+        s->audios = fvi_xrealloc(s->audios, (s->n_audios + 1) * sizeof(*s->audios));
+        fvi_audio_slot *slot = &s->audios[s->n_audios++];
+        memset(slot, 0, sizeof(*slot));
+        slot->field = fvi_xstrdup(f->name);
+        slot->want_rate = f->rate;
+        slot->want_channels = f->channels;
+        slot->status = fvi_media_decode_audio(path, f->rate, f->channels, slot);
+    }
+}
+
+/*
+ * The decode error of a media field, or NULL.  *failed tells a file that
+ * could not be read from one that merely lacks the stream asked for (a
+ * video without audio for an audio metric): the latter is a plain skip.
+ */
+static const char *media_error(fvi_sample *s, const fveval_field *f, bool *failed)
+{
+    const char *err = NULL;
+    int status = 0;
+    if (f->type == FVEVAL_FIELD_VIDEO) {
+        fvi_video_slot *v = find_video(s, f->name);
+        if (v)
+            err = v->error, status = v->status;
+    } else if (f->type == FVEVAL_FIELD_AUDIO) {
+        fvi_audio_slot *a = find_audio(s, f->name, f->rate, f->channels);
+        if (a)
+            err = a->error, status = a->status;
+    }
+    *failed = err && status != AVERROR_STREAM_NOT_FOUND;
+    return err;
+}
+
+/* Whether metric @p m wants sample @p i in this run. */
+static bool metric_wants(const fvi_run *run, size_t m, size_t i)
+{
+    const fvi_metric_run *mr = &run->metrics[m];
+    if (is_set_metric(mr))
+        return true; /* set metrics see every sample, role=reference ones too */
+    if (run->samples.v[i]->is_reference)
+        return false;
+    /* A corpus aggregate needs every sample recomputed; plain results can be reused. */
+    return mr->metric->desc->finalize || !run->has_result[i * run->n_metrics + m];
+}
+
+static void journal_sample(run_shared *sh, size_t i)
+{
+    fvi_run *run = sh->run;
+    if (!run->journal)
+        return;
+    json_t *line = json_object();
+    json_object_set_new(line, "index", json_integer((json_int_t) i));
+    json_t *res = json_object();
+    for (size_t m = 0; m < run->n_metrics; m++)
+        if (run->has_result[i * run->n_metrics + m] && !run->metrics[m].metric->desc->finalize)
+            json_object_set_new(res, run->metrics[m].metric->name,
+                                fvi_result_to_json(&run->results[i * run->n_metrics + m]));
+    json_object_set_new(line, "results", res);
+    json_object_set_new(line, "failed", json_boolean(run->sample_failed[i]));
+    char *text = json_dumps(line, JSON_COMPACT);
+    json_decref(line);
+    pthread_mutex_lock(&sh->lock);
+    fprintf(run->journal, "%s\n", text);
+    fflush(run->journal);
+    pthread_mutex_unlock(&sh->lock);
+    free(text);
+}
+
+static void draw_progress(run_shared *sh, bool final)
+{
+    fvi_run *run = sh->run;
+    if (!run->progress)
+        return;
+    double t = now_seconds();
+    pthread_mutex_lock(&sh->lock);
+    if (final || t - sh->last_draw >= 0.25) {
+        sh->last_draw = t;
+        size_t done = atomic_load(&sh->done);
+        double el = t - sh->started, rate = el > 0 ? done / el : 0;
+        double eta = rate > 0 ? (sh->total - done) / rate : 0;
+        fprintf(stderr, "\r[%zu/%zu] %.2f samples/s, ETA %d:%02d  ", done, sh->total, rate,
+                (int) (eta / 60), (int) eta % 60);
+        if (final)
+            fputc('\n', stderr);
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&sh->lock);
+}
+
+static void process_sample(run_shared *sh, int w, size_t i)
+{
+    fvi_run *run = sh->run;
+    fvi_sample *s = run->samples.v[i];
+    size_t nm = run->n_metrics;
+    bool any = false;
+    for (size_t m = 0; m < nm; m++)
+        any |= metric_wants(run, m, i);
+    if (!any)
+        return;
+
+    for (size_t m = 0; m < nm; m++) {
+        if (!metric_wants(run, m, i))
+            continue;
+        fvi_metric_run *mr = &run->metrics[m];
+        const fveval_plugin *d = mr->metric->desc;
+        bool set = is_set_metric(mr);
+        fvi_result *res = &run->results[i * nm + m];
+        if (!set) {
+            fvi_result_clear(res);
+            fvi_result_init(res);
+            run->has_result[i * nm + m] = true;
+        }
+
+        if (mr->unavailable) {
+            if (!set)
+                res->skip = fvi_xstrdup(mr->unavailable);
+            continue;
+        }
+        /* Required fields first: a sample lacking one never reaches the plugin. */
+        const char *missing = NULL, *broken = NULL;
+        bool failed = false;
+        for (size_t k = 0; d->fields && d->fields[k].name; k++) {
+            const fveval_field *f = &d->fields[k];
+            if (field_present(s, f))
+                decode_field(s, f);
+            else if (f->flags & FVEVAL_FIELD_REQUIRED)
+                missing = missing ? missing : f->name;
+        }
+        for (size_t k = 0; !missing && d->fields && d->fields[k].name; k++)
+            if (d->fields[k].flags & FVEVAL_FIELD_REQUIRED)
+                broken = broken ? broken : media_error(s, &d->fields[k], &failed);
+        if (missing || broken) {
+            if (failed)
+                run->sample_failed[i] = true;
+            if (!set)
+                res->skip = missing ? fvi_asprintf("missing field '%s'", missing) : fvi_xstrdup(broken);
+            else
+                fvi_log(FVEVAL_LOG_DEBUG, "%s: sample %zu not accumulated: %s%s%s", mr->metric->name, i,
+                        missing ? "missing field '" : "", missing ? missing : broken, missing ? "'" : "");
+            continue;
+        }
+
+        char *err = NULL;
+        fvi_instance *inst = worker_instance(run, m, w, &err);
+        if (!inst || inst->setup_error) {
+            if (!set)
+                res->skip = inst ? fvi_xstrdup(inst->setup_reason) : err;
+            else
+                free(err);
+            if (!set && inst)
+                free(err);
+            run->sample_failed[i] = true;
+            continue;
+        }
+        if (set) {
+            int r = d->accumulate(&inst->pub, s);
+            if (r < 0 && r != -ENOTSUP) {
+                fvi_log(FVEVAL_LOG_ERROR, "%s: sample %zu: accumulate failed: %s", mr->metric->name, i,
+                        strerror(-r));
+                run->sample_failed[i] = true;
+            }
+            continue;
+        }
+        int r = d->compute(&inst->pub, s, res);
+        if (r == -ENOTSUP) {
+            if (!res->skip)
+                res->skip = fvi_xstrdup("not applicable to this sample");
+        } else if (r < 0) {
+            free(res->skip);
+            res->skip = fvi_asprintf("error: %s", strerror(-r));
+            json_object_set_new(res->details, "error", json_true());
+            run->sample_failed[i] = true;
+        } else if (!res->has_score && !res->skip) {
+            res->skip = fvi_xstrdup("the metric returned no score");
+        }
+    }
+    fvi_sample_release_media(s);
+    journal_sample(sh, i);
+}
+
+static void *worker_main(void *arg)
+{
+    run_shared *sh = ((void **) arg)[0];
+    int w = (int) (intptr_t) ((void **) arg)[1];
+    for (;;) {
+        size_t i = atomic_fetch_add(&sh->next, 1);
+        if (i >= sh->total)
+            break;
+        process_sample(sh, w, i);
+        atomic_fetch_add(&sh->done, 1);
+        draw_progress(sh, false);
+    }
+    return NULL;
+}
+
+fvi_instance *fvi_run_merged_instance(fvi_run *run, size_t m, char **err)
+{
+    fvi_metric_run *mr = &run->metrics[m];
+    fvi_instance *dst = NULL;
+    for (int w = 0; w < run->jobs; w++) {
+        fvi_instance *src = mr->workers[w];
+        if (!src)
+            continue;
+        if (!dst) {
+            dst = src;
+            continue;
+        }
+        if (mr->metric->desc->merge) {
+            int r = mr->metric->desc->merge(&dst->pub, &src->pub);
+            if (r < 0) {
+                *err = fvi_asprintf("%s: merge failed: %s", mr->metric->name, strerror(-r));
+                return NULL;
+            }
+        }
+        fvi_instance_free(src);
+        mr->workers[w] = NULL;
+    }
+    if (!dst) {
+        dst = fvi_instance_new_env(mr->metric, mr->options, &run->env, err);
+        mr->workers[0] = dst;
+    } else if (dst != mr->workers[0]) {
+        for (int w = 0; w < run->jobs; w++)
+            if (mr->workers[w] == dst)
+                mr->workers[w] = NULL;
+        mr->workers[0] = dst;
+    }
+    return dst;
+}
+
+int fvi_run_execute(fvi_run *run)
+{
+    size_t n = run->samples.n, nm = run->n_metrics;
+    if (!run->results) {
+        run->results = fvi_xcalloc(n * nm + 1, sizeof(*run->results));
+        run->has_result = fvi_xcalloc(n * nm + 1, sizeof(bool));
+        for (size_t k = 0; k < n * nm; k++)
+            fvi_result_init(&run->results[k]);
+    }
+    if (!run->sample_failed)
+        run->sample_failed = fvi_xcalloc(n + 1, sizeof(bool));
+    run_shared sh = {.run = run, .total = n, .started = now_seconds()};
+    atomic_init(&sh.next, 0);
+    atomic_init(&sh.done, 0);
+    pthread_mutex_init(&sh.lock, NULL);
+
+    int jobs = run->jobs < (int) n ? run->jobs : (int) (n ? n : 1);
+    pthread_t *tids = fvi_xcalloc((size_t) jobs, sizeof(*tids));
+    void *(*args)[2] = fvi_xcalloc((size_t) jobs, sizeof(*args));
+    int started = 0;
+    for (int w = 1; w < jobs; w++) {
+        args[w][0] = &sh;
+        args[w][1] = (void *) (intptr_t) w;
+        if (pthread_create(&tids[w], NULL, worker_main, args[w]) != 0)
+            break;
+        started = w;
+    }
+    args[0][0] = &sh;
+    args[0][1] = (void *) (intptr_t) 0;
+    worker_main(args[0]); /* the main thread is worker 0 */
+    for (int w = 1; w <= started; w++)
+        pthread_join(tids[w], NULL);
+    free(tids);
+    free(args);
+    if (n)
+        draw_progress(&sh, true);
+    pthread_mutex_destroy(&sh.lock);
+
+    for (size_t i = 0; i < n; i++)
+        run->any_failure |= run->sample_failed[i];
+
+    for (size_t m = 0; m < nm; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        if (!mr->has_corpus)
+            continue;
+        if (mr->unavailable) {
+            mr->corpus.skip = fvi_xstrdup(mr->unavailable);
+            mr->corpus_done = true;
+            continue;
+        }
+        char *err = NULL;
+        fvi_instance *inst = fvi_run_merged_instance(run, m, &err);
+        if (!inst) {
+            mr->corpus.skip = err;
+            run->any_failure = true;
+            mr->corpus_done = true;
+            continue;
+        }
+        int r = mr->metric->desc->finalize(&inst->pub, &mr->corpus);
+        if (r < 0 && r != -ENOTSUP) {
+            free(mr->corpus.skip);
+            mr->corpus.skip = fvi_asprintf("error: %s", strerror(-r));
+            json_object_set_new(mr->corpus.details, "error", json_true());
+            run->any_failure = true;
+        } else if (!mr->corpus.has_score && !mr->corpus.skip) {
+            mr->corpus.skip = fvi_xstrdup(r == -ENOTSUP ? "not applicable" : "the metric returned no score");
+        }
+        mr->corpus_done = true;
+    }
+    return run->any_failure ? FVI_EXIT_PARTIAL : FVI_EXIT_OK;
+}
+
+void fvi_run_free(fvi_run *run)
+{
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        for (int w = 0; mr->workers && w < run->jobs; w++)
+            fvi_instance_free(mr->workers[w]);
+        free(mr->workers);
+        free(mr->options);
+        free(mr->unavailable);
+        json_decref(mr->options_json);
+        fvi_result_clear(&mr->corpus);
+    }
+    free(run->metrics);
+    size_t cells = run->samples.n * run->n_metrics;
+    for (size_t k = 0; run->results && k < cells; k++)
+        fvi_result_clear(&run->results[k]);
+    free(run->results);
+    free(run->has_result);
+    free(run->sample_failed);
+    fvi_sample_list_free(&run->samples);
+    memset(run, 0, sizeof(*run));
+}

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Core-internal API (prefix fvi_).  Nothing here is visible to plugins:
+ * they see only sdk/fveval/plugin.h.
+ */
+#ifndef FVEVAL_CORE_H
+#define FVEVAL_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <fveval/plugin.h>
+
+/* Exit codes of the fveval program (DESIGN.md §7). */
+enum {
+    FVI_EXIT_OK = 0,      /* done; skips are not failures */
+    FVI_EXIT_PARTIAL = 1, /* some samples failed to decode or a metric errored */
+    FVI_EXIT_USAGE = 2    /* usage or configuration error, nothing run */
+};
+
+/* ---- small utilities (util.c) ---------------------------------------- */
+
+void *fvi_xmalloc(size_t n);
+void *fvi_xcalloc(size_t n, size_t size);
+void *fvi_xrealloc(void *p, size_t n);
+char *fvi_xstrdup(const char *s);
+char *fvi_xstrndup(const char *s, size_t n);
+char *fvi_asprintf(const char *fmt, ...) FVEVAL_PRINTF(1, 2);
+char *fvi_vasprintf(const char *fmt, va_list ap);
+bool fvi_str_has_prefix(const char *s, const char *prefix);
+bool fvi_str_has_suffix(const char *s, const char *suffix);
+
+/* Growable string list. */
+typedef struct fvi_strv {
+    char **v;
+    size_t n, cap;
+} fvi_strv;
+void fvi_strv_push(fvi_strv *sv, const char *s);
+void fvi_strv_push_owned(fvi_strv *sv, char *s);
+bool fvi_strv_contains(const fvi_strv *sv, const char *s);
+void fvi_strv_free(fvi_strv *sv);
+/* Split @p s on @p sep (empty parts dropped) and append each part. */
+void fvi_strv_split(fvi_strv *sv, const char *s, char sep);
+
+/* Levenshtein distance, for "did you mean" hints. */
+size_t fvi_edit_distance(const char *a, const char *b);
+
+/* ---- logging (log.c) ---------------------------------------------------- */
+
+extern int fvi_log_level; /* messages above this level are dropped */
+void fvi_log(int level, const char *fmt, ...) FVEVAL_PRINTF(2, 3);
+/* Thread-safe; @p prefix (a metric name) may be NULL. */
+void fvi_vlog_prefixed(int level, const char *prefix, const char *fmt, va_list ap);
+void fvi_log_prefixed(int level, const char *prefix, const char *fmt, ...) FVEVAL_PRINTF(3, 4);
+
+/* ---- options (options.c) ------------------------------------------------ */
+
+/* Size of one option table (entries before the NULL-name sentinel). */
+size_t fvi_option_count(const fveval_option *opts);
+const fveval_option *fvi_option_find(const fveval_option *opts, const char *name);
+/* Write every default into @p priv. */
+void fvi_options_apply_defaults(const fveval_option *opts, void *priv);
+/*
+ * Parse @p value for option @p opt and store it into @p priv.  On error
+ * returns -EINVAL and sets *err to a one-line message (caller frees).
+ */
+int fvi_option_set(const fveval_option *opt, void *priv, const char *value, char **err);
+/*
+ * Parse "key=value:key=value" (a backslash escapes ':' and '\\') into @p priv.
+ * Unknown keys are an error listing the valid ones.  @p metric names the
+ * metric in messages.
+ */
+int fvi_options_parse(const char *metric, const fveval_option *opts, void *priv, const char *spec,
+                      char **err);
+/* Free STRING option values held in @p priv (they are core-owned copies). */
+void fvi_options_free(const fveval_option *opts, void *priv);
+/* Human-readable value of @p opt in @p priv (caller frees). */
+char *fvi_option_value_string(const fveval_option *opt, const void *priv);
+/* Human-readable default / range of @p opt (caller frees). */
+char *fvi_option_default_string(const fveval_option *opt);
+char *fvi_option_range_string(const fveval_option *opt);
+const char *fvi_option_type_name(fveval_opt_type t);
+/*
+ * Check a table for descriptor validation: known types, unique names,
+ * defaults in range, enum names present.  Returns a reason or NULL.
+ */
+char *fvi_options_validate(const fveval_option *opts, size_t priv_size);
+
+/* ---- loader (loader.c) -------------------------------------------------- */
+
+typedef enum fvi_outcome {
+    FVI_LOADED = 0,
+    FVI_SKIPPED,        /* name starts with '_' (helper directory) */
+    FVI_NOT_A_PLUGIN,   /* opened, but no fveval_plugin_entry symbol */
+    FVI_LOAD_FAILED,    /* the dynamic loader refused it (dlerror text) */
+    FVI_ABI_MISMATCH,   /* major differs, minor newer, or size too small */
+    FVI_BAD_DESCRIPTOR, /* NULL entry result, name mismatch, bad tables */
+    FVI_DUPLICATE,      /* an earlier root already provided this name */
+    FVI_INIT_FAILED,    /* init() with default options failed */
+    FVI_UNREADABLE      /* a root or directory that could not be read */
+} fvi_outcome;
+
+const char *fvi_outcome_name(fvi_outcome o);
+
+/* One file or directory the scan touched. */
+typedef struct fvi_scan_entry {
+    char *path;       /* absolute path (module path without extension for plugins) */
+    char *name;       /* path-derived metric name, or NULL */
+    fvi_outcome outcome;
+    char *reason;     /* NULL when loaded */
+} fvi_scan_entry;
+
+/* A metric that loaded. */
+typedef struct fvi_metric {
+    char *name;
+    char *path;       /* module path without extension */
+    char *root;
+    const fveval_plugin *desc;
+    void *handle;     /* lt_dlhandle; never closed during a run */
+} fvi_metric;
+
+typedef struct fvi_registry {
+    fvi_metric *metrics;  /* sorted by name */
+    size_t n_metrics;
+    fvi_scan_entry *entries; /* in scan order */
+    size_t n_entries;
+    fvi_strv roots;
+} fvi_registry;
+
+/*
+ * Plugin roots in order: each @p cli_paths entry (':'-separated),
+ * $FVEVAL_PLUGIN_PATH, then $FVEVAL_PLUGIN_SYSTEM_PATH if set (empty
+ * disables), else @p builtin_dir.
+ */
+void fvi_plugin_roots(fvi_strv *out, const fvi_strv *cli_paths, const char *builtin_dir);
+/* Scan every root.  Never fails: each problem becomes an entry. */
+void fvi_registry_scan(fvi_registry *reg, const fvi_strv *roots);
+void fvi_registry_free(fvi_registry *reg);
+const fvi_metric *fvi_registry_find(const fvi_registry *reg, const char *name);
+/* The recorded outcome for @p name that is not "loaded", or NULL. */
+const fvi_scan_entry *fvi_registry_failure(const fvi_registry *reg, const char *name);
+
+/*
+ * Metric name from a path relative to a plugin root ("common/psnr" ->
+ * "common.psnr").  Returns NULL if a component is empty or starts with
+ * '_' or '.'.
+ */
+char *fvi_name_from_relpath(const char *relpath);
+/* Whether the walk skips a directory entry of this name. */
+bool fvi_walk_skips(const char *entry_name);
+/*
+ * The ABI gate and descriptor validation.  @p desc as returned by the entry
+ * function.  Returns NULL if acceptable, else a reason (caller frees) and
+ * sets *outcome.
+ */
+char *fvi_check_descriptor(const fveval_plugin *desc, const char *expected_name,
+                           fvi_outcome *outcome);
+/* Whether the descriptor (of known size) provides member at @p offset. */
+#define FVI_DESC_HAS(desc, member)                                                               \
+    ((desc)->size >= offsetof(fveval_plugin, member) + sizeof((desc)->member))
+
+/*
+ * Metric selection: "all", "group.*", a group name, exact names, comma
+ * lists; each item may carry ":key=value" options.  Exact names win over a
+ * group of the same name; duplicates keep the first.  On error returns
+ * -EINVAL with a message naming the item and close matches.
+ */
+typedef struct fvi_selection_item {
+    const fvi_metric *metric;
+    char *options; /* "key=value:..." or NULL */
+} fvi_selection_item;
+typedef struct fvi_selection {
+    fvi_selection_item *items;
+    size_t n;
+} fvi_selection;
+int fvi_select(const fvi_registry *reg, const char *spec, fvi_selection *sel, char **err);
+void fvi_selection_free(fvi_selection *sel);
+
+/* ---- samples and results (sample.c) -------------------------------------- */
+
+#include <jansson.h>
+
+/* A decoded video field of a sample. */
+typedef struct fvi_video_slot {
+    char *field;
+    fveval_video video;
+    uint8_t *buffer;   /* owns video.data */
+    char *error;       /* decode failure text, or NULL */
+    int status;        /* 0, or the decoder's negative AVERROR code */
+} fvi_video_slot;
+
+/* A decoded audio field at one (rate, channels). */
+typedef struct fvi_audio_slot {
+    char *field;
+    int want_rate, want_channels; /* as requested: 0 = source's */
+    fveval_audio audio;
+    float *buffer;
+    char *error;
+    int status;        /* 0, or the decoder's negative AVERROR code */
+} fvi_audio_slot;
+
+typedef struct fvi_cache_entry {
+    char *key;
+    void *data;
+    void (*free_fn)(void *);
+} fvi_cache_entry;
+
+/*
+ * One sample: its fields as given (a JSON object whose VIDEO/AUDIO values are
+ * paths), and the media decoded from them for the current run.
+ */
+typedef struct fveval_sample {
+    int64_t index;
+    bool is_reference;  /* role "reference": only set metrics see it */
+    json_t *fields;     /* owned */
+    double fps_override; /* > 0: the sample's fps field */
+    fvi_video_slot *videos;
+    size_t n_videos;
+    fvi_audio_slot *audios;
+    size_t n_audios;
+    fvi_cache_entry *cache;
+    size_t n_cache;
+    char **json_texts;  /* serialized JSON handed to plugins, freed with the sample */
+    size_t n_json_texts;
+} fvi_sample;
+
+fvi_sample *fvi_sample_new(int64_t index, json_t *fields_owned, bool is_reference);
+/* Free decoded media and scratch, keep the fields. */
+void fvi_sample_release_media(fvi_sample *s);
+void fvi_sample_free(fvi_sample *s);
+/* The path of a field (a string value), or NULL. */
+const char *fvi_sample_path(const fvi_sample *s, const char *field);
+
+/* What compute/finalize filled in. */
+typedef struct fveval_result {
+    double score;
+    bool has_score;
+    char *skip;      /* skip reason, or NULL */
+    json_t *details; /* object, owned */
+} fvi_result;
+
+void fvi_result_init(fvi_result *r);
+void fvi_result_clear(fvi_result *r);
+/* JSON {"score": ..., "details": {...}} (new reference). */
+json_t *fvi_result_to_json(const fvi_result *r);
+/* A finite double as JSON real, anything else as null. */
+json_t *fvi_json_number(double v);
+
+/* A byte stream for save_state/load_state. */
+typedef struct fveval_state {
+    FILE *fp;
+} fvi_state;
+
+/* ---- instances (instance.c) --------------------------------------------- */
+
+/* What instances need to know about the run they are part of. */
+typedef struct fvi_env {
+    const char *device;     /* "cpu", "cuda:0", ... */
+    const char *model_dir;  /* resolved model directory, or NULL */
+} fvi_env;
+
+/*
+ * The core's side of an fveval_ctx.  The public part must come first so a
+ * plugin's fveval_ctx * is also an fvi_instance *.
+ */
+typedef struct fvi_instance {
+    fveval_ctx pub;
+    const fvi_metric *metric;
+    const fvi_env *env;       /* NULL: defaults (cpu, no model directory) */
+    char *options_spec;       /* as given, for provenance */
+    bool init_called;
+    bool setup_done;
+    int setup_error;
+    char *setup_reason;
+    fvi_strv model_paths;     /* strings handed out by the model_path service */
+} fvi_instance;
+
+extern const fveval_host fvi_host;
+
+/*
+ * Allocate priv, apply defaults, parse @p options, call init.  Returns NULL
+ * and sets *err on any failure (uninit is called if init was).
+ */
+fvi_instance *fvi_instance_new(const fvi_metric *m, const char *options, char **err);
+/* Like fvi_instance_new, bound to @p env. */
+fvi_instance *fvi_instance_new_env(const fvi_metric *m, const char *options, const fvi_env *env,
+                                   char **err);
+/* The instance's option values as a JSON object (new reference). */
+json_t *fvi_instance_options_json(const fvi_instance *inst);
+void fvi_instance_free(fvi_instance *inst);
+
+/* ---- media (media.c): FFmpeg decoding ------------------------------------ */
+
+/*
+ * Decode every frame of a video file, or of an image-sequence directory
+ * (png/jpg/jpeg/bmp/webp, name-sorted), to packed RGB24 in slot->buffer and
+ * fill slot->video (data, width, height, nb_frames, linesize, frame_stride,
+ * fps from the container, or @p fps_override when > 0; path).  On failure
+ * returns a negative errno/AVERROR and sets slot->error to a one-line text
+ * (FFmpeg's error text where it has one).  slot->field is the caller's.
+ */
+int fvi_media_decode_video(const char *path, double fps_override, fvi_video_slot *slot);
+/*
+ * Decode the first audio stream of @p path (an audio file or a video's
+ * track) to interleaved float PCM at @p rate Hz and @p channels channels
+ * (0 = the source's), filling slot->audio / slot->buffer.  On failure
+ * returns negative and sets slot->error; a file without an audio stream
+ * gives AVERROR_STREAM_NOT_FOUND (a skip, not a decode failure).
+ */
+int fvi_media_decode_audio(const char *path, int rate, int channels, fvi_audio_slot *slot);
+/* Whether @p path is a directory holding at least one image of those types. */
+bool fvi_media_is_image_dir(const char *path);
+
+/* ---- run configuration (config.c: YAML run files) ---------------------------- */
+
+/* Everything `fveval run` takes; a YAML file fills the same fields. */
+typedef struct fvi_run_config {
+    fvi_strv videos;       /* files, directories, globs */
+    fvi_strv references;
+    fvi_strv audios;       /* --audio: per-sample audio files (optional) */
+    fvi_strv text_prompts; /* --text-prompt: one, or one per video */
+    char *prompts_file;    /* --prompts FILE */
+    char *manifest;        /* --manifest FILE (JSONL) */
+    double fps;            /* --fps; 0 = unset */
+    char *pair_by;         /* "position" (default) or "stem" */
+    char *metrics;         /* -m spec: "a,b:key=value,..." */
+    char *output;          /* -o */
+    char *format;          /* json | csv | table */
+    int jobs;              /* 0 = number of cores */
+    char *device;
+    char *model_dir;
+    char *save_state;      /* --save-state DIR */
+    int resume, strict, quiet; /* -1 = unset, else 0/1 */
+    fvi_strv plugin_paths;
+} fvi_run_config;
+
+void fvi_run_config_init(fvi_run_config *cfg);
+void fvi_run_config_free(fvi_run_config *cfg);
+/*
+ * Read a YAML run file into @p cfg (fields it sets replace what cfg held).
+ * Keys: inputs {videos, reference, audio, text_prompt, prompts, manifest,
+ * fps, pair_by}, metrics (list of "name[:k=v...]" strings or
+ * {name: {key: value}} maps), output, format, jobs, device, model_dir,
+ * save_state, resume, strict, quiet, plugin_path.  Relative paths are taken
+ * relative to the YAML file's directory.  On error returns -EINVAL and sets
+ * *err to "FILE:LINE:COLUMN: message".
+ */
+int fvi_config_load(const char *path, fvi_run_config *cfg, char **err);
+
+/* ---- model store (models.c) ------------------------------------------------------ */
+
+typedef enum fvi_model_status { FVI_MODEL_PRESENT, FVI_MODEL_MISSING, FVI_MODEL_BAD_HASH } fvi_model_status;
+
+/* --model-dir, else $FVEVAL_MODEL_DIR, else $XDG_CACHE_HOME/fveval/models, else ~/.cache/fveval/models. */
+char *fvi_model_dir_resolve(const char *cli_dir);
+/*
+ * Check one declared file in @p dir (sha256 verified once per process).
+ * Sets *path_out (caller frees) when present, else *why (caller frees).
+ */
+fvi_model_status fvi_model_check(const char *dir, const fveval_model_file *mf, char **path_out, char **why);
+/* NULL when every model file of @p m is present and valid, else the first reason (caller frees). */
+char *fvi_models_check_metric(const fvi_metric *m, const char *dir);
+
+/* ---- building samples (samples.c) -------------------------------------------- */
+
+typedef struct fvi_sample_list {
+    fvi_sample **v;
+    size_t n;
+} fvi_sample_list;
+
+/*
+ * Build the run's samples from --videos/--reference/--audio/prompts/--fps or
+ * a JSONL manifest.  @p media_fields names every VIDEO/AUDIO field of the
+ * selected metrics: relative manifest values of those keys are resolved
+ * against the manifest's directory.  On error returns -EINVAL with a message.
+ */
+int fvi_samples_build(const fvi_run_config *cfg, const fvi_strv *media_fields, fvi_sample_list *out,
+                      char **err);
+void fvi_sample_list_free(fvi_sample_list *l);
+/* Expand one input spec (file, directory, glob) into paths, in order. */
+int fvi_expand_inputs(const char *spec, fvi_strv *out, char **err);
+
+/* ---- the run (evaluate.c) ------------------------------------------------------- */
+
+/* One selected metric in a run. */
+typedef struct fvi_metric_run {
+    const fvi_metric *metric;
+    char *options;            /* "key=value:..." as selected, or NULL */
+    json_t *options_json;     /* effective option values */
+    fvi_instance **workers;   /* one instance per worker, created lazily */
+    bool has_corpus;          /* set metric, or per-sample with finalize */
+    fvi_result corpus;
+    bool corpus_done;
+    char *unavailable;        /* why the metric cannot run (e.g. a missing model), or NULL */
+} fvi_metric_run;
+
+typedef struct fvi_run {
+    fvi_metric_run *metrics;
+    size_t n_metrics;
+    fvi_sample_list samples;
+    fvi_result *results;      /* n_samples x n_metrics; has_result marks which are set */
+    bool *has_result;
+    bool *sample_failed;      /* a required input failed to decode, or a metric errored */
+    int jobs;
+    fvi_env env;
+    bool quiet;
+    bool progress;            /* draw a progress line on stderr */
+    FILE *journal;            /* append-only record of finished samples, or NULL */
+    bool any_failure;
+} fvi_run;
+
+/*
+ * Create the run's metric list from @p sel and check every option set by
+ * instantiating once.  Returns -EINVAL with a message on bad options.
+ */
+int fvi_run_init(fvi_run *run, const fvi_selection *sel, const fvi_env *env, int jobs, char **err);
+/*
+ * Check every metric's model files.  A metric that lacks one is skipped for
+ * every sample with that reason; with @p strict it is an error instead
+ * (returns -ENOENT with the reason, before anything is decoded).
+ */
+int fvi_run_check_models(fvi_run *run, bool strict, char **err);
+/* Score every sample (honouring results already present), then finalize. */
+int fvi_run_execute(fvi_run *run);
+/* Merge worker instances of metric @p i into workers[0] (created if needed). */
+fvi_instance *fvi_run_merged_instance(fvi_run *run, size_t i, char **err);
+void fvi_run_free(fvi_run *run);
+/* Union of VIDEO/AUDIO field names declared by the run's metrics. */
+void fvi_run_media_fields(const fvi_run *run, fvi_strv *out);
+
+/* ---- results (results.c) ------------------------------------------------------------ */
+
+/* The whole results document (DESIGN.md §6); argv/times for provenance. */
+json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const char *started,
+                             const char *finished);
+/* Write @p text to @p path atomically (temporary file + rename). */
+int fvi_write_atomic(const char *path, const char *text, char **err);
+char *fvi_results_csv(const fvi_run *run);
+/* The terminal table (metric, n, mean ± std, direction, corpus). */
+void fvi_results_print_table(const json_t *doc, FILE *out);
+/* ISO-8601 UTC time now (caller frees). */
+char *fvi_now_iso8601(void);
+
+#endif /* FVEVAL_CORE_H */

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Plugin instances and the host services table: the only way plugins reach
+ * the core (they link nothing of it).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fveval-core.h"
+
+#define INST(ctx) ((fvi_instance *) (ctx))
+
+/* ---- logging --------------------------------------------------------------- */
+
+static void host_log(fveval_ctx *ctx, int level, const char *fmt, va_list ap)
+{
+    fvi_vlog_prefixed(level, ctx ? INST(ctx)->metric->name : NULL, fmt, ap);
+}
+
+/* ---- sample access ---------------------------------------------------------- */
+
+static const fveval_video *host_sample_video(fveval_ctx *ctx, const fveval_sample *s, const char *field)
+{
+    (void) ctx;
+    for (size_t i = 0; s && i < s->n_videos; i++)
+        if (strcmp(s->videos[i].field, field) == 0)
+            return s->videos[i].error ? NULL : &s->videos[i].video;
+    return NULL;
+}
+
+/* The audio requested by this instance's declaration of @p field. */
+static const fveval_audio *host_sample_audio(fveval_ctx *ctx, const fveval_sample *s, const char *field)
+{
+    int rate = 0, channels = 0;
+    const fveval_field *f = INST(ctx)->metric->desc->fields;
+    for (size_t i = 0; f && f[i].name; i++) {
+        if (strcmp(f[i].name, field) == 0 && f[i].type == FVEVAL_FIELD_AUDIO) {
+            rate = f[i].rate;
+            channels = f[i].channels;
+            break;
+        }
+    }
+    for (size_t i = 0; s && i < s->n_audios; i++) {
+        const fvi_audio_slot *a = &s->audios[i];
+        if (strcmp(a->field, field) == 0 && a->want_rate == rate && a->want_channels == channels)
+            return a->error ? NULL : &a->audio;
+    }
+    return NULL;
+}
+
+static const char *host_sample_string(fveval_ctx *ctx, const fveval_sample *s, const char *field)
+{
+    (void) ctx;
+    return s ? json_string_value(json_object_get(s->fields, field)) : NULL;
+}
+
+static int host_sample_number(fveval_ctx *ctx, const fveval_sample *s, const char *field, double *out)
+{
+    (void) ctx;
+    json_t *v = s ? json_object_get(s->fields, field) : NULL;
+    if (!json_is_number(v))
+        return -ENOENT;
+    *out = json_number_value(v);
+    return 0;
+}
+
+static const char *host_sample_json(fveval_ctx *ctx, const fveval_sample *cs, const char *field)
+{
+    (void) ctx;
+    fveval_sample *s = (fveval_sample *) cs; /* the text cache is the core's own */
+    json_t *v = s ? json_object_get(s->fields, field) : NULL;
+    if (!v)
+        return NULL;
+    char *text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!text)
+        return NULL;
+    s->json_texts = fvi_xrealloc(s->json_texts, (s->n_json_texts + 1) * sizeof(char *));
+    s->json_texts[s->n_json_texts++] = text;
+    return text;
+}
+
+static const char *host_sample_role(fveval_ctx *ctx, const fveval_sample *s)
+{
+    (void) ctx;
+    return s && s->is_reference ? "reference" : "generated";
+}
+
+static int64_t host_sample_index(fveval_ctx *ctx, const fveval_sample *s)
+{
+    (void) ctx;
+    return s ? s->index : -1;
+}
+
+/*
+ * A sample is worked on by one worker thread at a time (all its metrics run
+ * in sequence there), so the scratch needs no lock.
+ */
+static void *host_cache_get(fveval_ctx *ctx, const fveval_sample *s, const char *key)
+{
+    (void) ctx;
+    for (size_t i = 0; s && i < s->n_cache; i++)
+        if (strcmp(s->cache[i].key, key) == 0)
+            return s->cache[i].data;
+    return NULL;
+}
+
+static int host_cache_put(fveval_ctx *ctx, const fveval_sample *cs, const char *key, void *data,
+                          void (*free_fn)(void *))
+{
+    fveval_sample *s = (fveval_sample *) cs;
+    if (!s || !key)
+        return -EINVAL;
+    if (host_cache_get(ctx, s, key))
+        return -EEXIST;
+    s->cache = fvi_xrealloc(s->cache, (s->n_cache + 1) * sizeof(*s->cache));
+    s->cache[s->n_cache++] = (fvi_cache_entry){fvi_xstrdup(key), data, free_fn};
+    return 0;
+}
+
+/* ---- results ---------------------------------------------------------------- */
+
+static void host_result_score(fveval_ctx *ctx, fveval_result *r, double score)
+{
+    (void) ctx;
+    r->score = score;
+    r->has_score = true;
+}
+
+static void host_result_skip(fveval_ctx *ctx, fveval_result *r, const char *fmt, va_list ap)
+{
+    (void) ctx;
+    free(r->skip);
+    r->skip = fvi_vasprintf(fmt, ap);
+}
+
+static void host_result_number(fveval_ctx *ctx, fveval_result *r, const char *key, double v)
+{
+    (void) ctx;
+    json_object_set_new(r->details, key, fvi_json_number(v));
+}
+
+static void host_result_string(fveval_ctx *ctx, fveval_result *r, const char *key, const char *v)
+{
+    (void) ctx;
+    json_object_set_new(r->details, key, v ? json_string(v) : json_null());
+}
+
+static void host_result_array(fveval_ctx *ctx, fveval_result *r, const char *key, const double *v,
+                              size_t n)
+{
+    (void) ctx;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, fvi_json_number(v[i]));
+    json_object_set_new(r->details, key, a);
+}
+
+/* ---- state streams ------------------------------------------------------------ */
+
+static int host_state_write(fveval_state *st, const void *data, size_t size)
+{
+    return fwrite(data, 1, size, st->fp) == size ? 0 : -EIO;
+}
+
+static int host_state_read(fveval_state *st, void *data, size_t size)
+{
+    return fread(data, 1, size, st->fp) == size ? 0 : -EIO;
+}
+
+/* ---- environment ---------------------------------------------------------------- */
+
+/* Only declared files are handed out, and only once their sha256 checks out. */
+static const char *host_model_path(fveval_ctx *ctx, const char *name)
+{
+    fvi_instance *inst = INST(ctx);
+    const fveval_model_file *mf = inst->metric->desc->models;
+    const char *dir = inst->env && inst->env->model_dir ? inst->env->model_dir : NULL;
+    for (size_t i = 0; dir && mf && mf[i].name; i++) {
+        if (strcmp(mf[i].name, name) != 0)
+            continue;
+        char *path = NULL, *why = NULL;
+        if (fvi_model_check(dir, &mf[i], &path, &why) != FVI_MODEL_PRESENT) {
+            fvi_log_prefixed(FVEVAL_LOG_WARNING, inst->metric->name, "%s", why);
+            free(why);
+            return NULL;
+        }
+        fvi_strv_push_owned(&inst->model_paths, path);
+        return path;
+    }
+    return NULL;
+}
+
+static const char *host_device(fveval_ctx *ctx)
+{
+    const fvi_env *env = INST(ctx)->env;
+    return env && env->device ? env->device : "cpu";
+}
+
+const fveval_host fvi_host = {
+    .size = sizeof(fveval_host),
+    .abi_version = FVEVAL_ABI_VERSION,
+    .log = host_log,
+    .sample_video = host_sample_video,
+    .sample_audio = host_sample_audio,
+    .sample_string = host_sample_string,
+    .sample_number = host_sample_number,
+    .sample_json = host_sample_json,
+    .sample_role = host_sample_role,
+    .sample_index = host_sample_index,
+    .sample_cache_get = host_cache_get,
+    .sample_cache_put = host_cache_put,
+    .result_score = host_result_score,
+    .result_skip = host_result_skip,
+    .result_number = host_result_number,
+    .result_string = host_result_string,
+    .result_array = host_result_array,
+    .state_write = host_state_write,
+    .state_read = host_state_read,
+    .model_path = host_model_path,
+    .device = host_device,
+};
+
+/* ---- instances ---------------------------------------------------------------------- */
+
+fvi_instance *fvi_instance_new_env(const fvi_metric *m, const char *options, const fvi_env *env,
+                                   char **err)
+{
+    const fveval_plugin *d = m->desc;
+    fvi_instance *inst = fvi_xcalloc(1, sizeof(*inst));
+    inst->pub.host = &fvi_host;
+    inst->pub.priv = fvi_xcalloc(1, d->priv_size ? d->priv_size : 1);
+    inst->metric = m;
+    inst->env = env;
+    inst->options_spec = fvi_xstrdup(options);
+    fvi_options_apply_defaults(d->options, inst->pub.priv);
+    if (options && fvi_options_parse(m->name, d->options, inst->pub.priv, options, err) < 0) {
+        fvi_instance_free(inst);
+        return NULL;
+    }
+    if (d->init) {
+        inst->init_called = true;
+        int ret = d->init(&inst->pub);
+        if (ret < 0) {
+            *err = fvi_asprintf("%s: init failed: %s", m->name, strerror(-ret));
+            fvi_instance_free(inst);
+            return NULL;
+        }
+    }
+    return inst;
+}
+
+fvi_instance *fvi_instance_new(const fvi_metric *m, const char *options, char **err)
+{
+    return fvi_instance_new_env(m, options, NULL, err);
+}
+
+void fvi_instance_free(fvi_instance *inst)
+{
+    if (!inst)
+        return;
+    if (inst->init_called && inst->metric->desc->uninit)
+        inst->metric->desc->uninit(&inst->pub);
+    fvi_options_free(inst->metric->desc->options, inst->pub.priv);
+    free(inst->pub.priv);
+    free(inst->options_spec);
+    free(inst->setup_reason);
+    fvi_strv_free(&inst->model_paths);
+    free(inst);
+}
+
+json_t *fvi_instance_options_json(const fvi_instance *inst)
+{
+    json_t *o = json_object();
+    const fveval_option *opts = inst->metric->desc->options;
+    for (size_t i = 0; opts && opts[i].name; i++) {
+        const fveval_option *op = &opts[i];
+        const void *priv = inst->pub.priv;
+        json_t *v;
+        switch (op->type) {
+        case FVEVAL_OPT_BOOL:
+            v = json_boolean(*(const int *) ((const char *) priv + op->offset));
+            break;
+        case FVEVAL_OPT_INT:
+            v = json_integer(*(const int64_t *) ((const char *) priv + op->offset));
+            break;
+        case FVEVAL_OPT_DOUBLE:
+            v = fvi_json_number(*(const double *) ((const char *) priv + op->offset));
+            break;
+        default: {
+            char *s = fvi_option_value_string(op, priv);
+            v = json_string(s);
+            free(s);
+        }
+        }
+        json_object_set_new(o, op->name, v);
+    }
+    return o;
+}

@@ -1,0 +1,671 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `fveval run` (inputs, resume journal, shards' state) and `fveval merge`. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char run_usage[] =
+    "Usage: fveval run [INPUTS] -m LIST [OPTIONS]\n"
+    "\n"
+    "Inputs:\n"
+    "  --videos PATH...         generated videos: files, directories (name-sorted), globs,\n"
+    "                           image-sequence directories (png/jpg/jpeg/bmp/webp)\n"
+    "  --reference PATH...      reference videos, paired by position (or --pair-by stem);\n"
+    "                           references beyond the videos feed set metrics only\n"
+    "  --audio PATH...          one audio file per video (default: the video's own track)\n"
+    "  --text-prompt TEXT...    one prompt, or one per video\n"
+    "  --prompts FILE           prompts from .txt (one per line), .json (list) or .jsonl\n"
+    "  --fps N                  fps for every sample (overrides the container's)\n"
+    "  --pair-by position|stem  how references pair with videos (default position)\n"
+    "  --manifest FILE          JSONL, one sample per row; any key can feed a metric;\n"
+    "                           relative paths are relative to the manifest's directory\n"
+    "Metrics and output:\n"
+    "  -m, --metrics LIST       all, group.*, names, comma lists; NAME:key=value:... sets options\n"
+    "  -o, --output FILE        results file (default results.json, or results.csv)\n"
+    "  --format json|csv|table  output format (table: print to stdout)\n"
+    "  --config FILE            YAML run file with the same keys; flags override it\n"
+    "  -j, --jobs N             samples decoded and scored at once (default: cores)\n"
+    "  --device cpu|cuda:N      where model metrics run (default cpu)\n"
+    "  --model-dir DIR          model files (default $FVEVAL_MODEL_DIR, ~/.cache/fveval/models)\n"
+    "  --resume                 reuse results of an earlier, possibly interrupted run of -o\n"
+    "  --save-state DIR         write set metrics' accumulated state for `fveval merge`\n"
+    "  --strict                 fail before decoding when a named metric cannot run\n"
+    "  -q, --quiet              no progress line\n";
+
+/* An option of `run`: the config field it fills. */
+typedef enum { OPT_LIST, OPT_STRING, OPT_DOUBLE, OPT_INT, OPT_FLAG } arg_kind;
+typedef struct run_arg {
+    const char *long_name;
+    const char *short_name;
+    arg_kind kind;
+    size_t offset;
+} run_arg;
+
+#define CFG(member) offsetof(fvi_run_config, member)
+static const run_arg run_args[] = {
+    {"--videos", NULL, OPT_LIST, CFG(videos)},
+    {"--reference", NULL, OPT_LIST, CFG(references)},
+    {"--audio", NULL, OPT_LIST, CFG(audios)},
+    {"--text-prompt", NULL, OPT_LIST, CFG(text_prompts)},
+    {"--prompts", NULL, OPT_STRING, CFG(prompts_file)},
+    {"--manifest", NULL, OPT_STRING, CFG(manifest)},
+    {"--fps", NULL, OPT_DOUBLE, CFG(fps)},
+    {"--pair-by", NULL, OPT_STRING, CFG(pair_by)},
+    {"--metrics", "-m", OPT_STRING, CFG(metrics)},
+    {"--output", "-o", OPT_STRING, CFG(output)},
+    {"--format", NULL, OPT_STRING, CFG(format)},
+    {"--jobs", "-j", OPT_INT, CFG(jobs)},
+    {"--device", NULL, OPT_STRING, CFG(device)},
+    {"--model-dir", NULL, OPT_STRING, CFG(model_dir)},
+    {"--save-state", NULL, OPT_STRING, CFG(save_state)},
+    {"--resume", NULL, OPT_FLAG, CFG(resume)},
+    {"--strict", NULL, OPT_FLAG, CFG(strict)},
+    {"--quiet", "-q", OPT_FLAG, CFG(quiet)},
+    {NULL, NULL, 0, 0},
+};
+
+static const run_arg *find_arg(const char *a, const char **inline_val)
+{
+    *inline_val = NULL;
+    for (const run_arg *r = run_args; r->long_name; r++) {
+        size_t l = strlen(r->long_name);
+        if (strcmp(a, r->long_name) == 0 || (r->short_name && strcmp(a, r->short_name) == 0))
+            return r;
+        if (strncmp(a, r->long_name, l) == 0 && a[l] == '=' && r->kind != OPT_FLAG) {
+            *inline_val = a + l + 1;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Apply command-line flags over @p cfg (which may hold a YAML file's values). */
+static int parse_run_args(int argc, char **argv, fvi_run_config *cfg, const char **config_path)
+{
+    bool list_reset[32] = {false};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val;
+        if (strcmp(a, "--config") == 0) {
+            i++;
+            continue; /* read before the flags */
+        }
+        if (fvi_str_has_prefix(a, "--config="))
+            continue;
+        const run_arg *r = find_arg(a, &val);
+        if (!r)
+            return fvi_cli_error("run: unknown option '%s' (see `fveval run --help`)", a);
+        void *field = (char *) cfg + r->offset;
+        if (r->kind == OPT_FLAG) {
+            *(int *) field = 1;
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc)
+                return fvi_cli_error("run: %s needs a value", a);
+            val = argv[++i];
+        }
+        switch (r->kind) {
+        case OPT_LIST: {
+            fvi_strv *sv = field;
+            size_t slot = (size_t) (r - run_args);
+            if (!list_reset[slot]) { /* flags replace what a config file said */
+                fvi_strv_free(sv);
+                list_reset[slot] = true;
+            }
+            fvi_strv_push(sv, val);
+            /* Like nargs="+": following words up to the next option belong here. */
+            while (i + 1 < argc && argv[i + 1][0] != '-')
+                fvi_strv_push(sv, argv[++i]);
+            break;
+        }
+        case OPT_STRING:
+            free(*(char **) field);
+            *(char **) field = fvi_xstrdup(val);
+            break;
+        case OPT_DOUBLE: {
+            char *end;
+            double d = strtod(val, &end);
+            if (*end || !(d > 0) || !isfinite(d))
+                return fvi_cli_error("run: %s needs a positive number, not '%s'", r->long_name, val);
+            *(double *) field = d;
+            break;
+        }
+        case OPT_INT: {
+            char *end;
+            long v = strtol(val, &end, 10);
+            if (*end || v < 1 || v > 4096)
+                return fvi_cli_error("run: %s needs an integer from 1 to 4096, not '%s'", r->long_name, val);
+            *(int *) field = (int) v;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    (void) config_path;
+    return 0;
+}
+
+static const char *find_config_path(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            path = argv[++i];
+        else if (fvi_str_has_prefix(argv[i], "--config="))
+            path = argv[i] + strlen("--config=");
+    }
+    return path;
+}
+
+/* ---- resume ----------------------------------------------------------------------- */
+
+/* {"name": {"version", "options"}} of the run's per-sample metrics. */
+static json_t *metrics_identity(const fvi_run *run)
+{
+    json_t *o = json_object();
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "version", json_string(run->metrics[m].metric->desc->version));
+        json_object_set(e, "options", run->metrics[m].options_json);
+        json_object_set_new(o, run->metrics[m].metric->name, e);
+    }
+    return o;
+}
+
+static bool same_string(json_t *a, json_t *b)
+{
+    return (!a && !b) || (a && b && json_equal(a, b));
+}
+
+static bool sample_matches(const fvi_sample *s, json_t *ident)
+{
+    return same_string(json_object_get(s->fields, "video"), json_object_get(ident, "video")) &&
+           same_string(json_object_get(s->fields, "reference"), json_object_get(ident, "reference"));
+}
+
+/* Take result @p r (JSON) of metric @p name for sample @p i if that metric is unchanged. */
+static void adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const char *name, json_t *r)
+{
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        if (strcmp(mr->metric->name, name) != 0 || mr->metric->desc->finalize ||
+            (mr->metric->desc->flags & FVEVAL_PLUGIN_SET_METRIC))
+            continue;
+        json_t *pm = json_object_get(prev_metrics, name);
+        if (!json_equal(json_object_get(pm, "version"), json_string(mr->metric->desc->version)) ||
+            !json_equal(json_object_get(pm, "options"), mr->options_json))
+            return;
+        json_t *details = json_object_get(r, "details"), *score = json_object_get(r, "score");
+        fvi_result *res = &run->results[i * run->n_metrics + m];
+        fvi_result_clear(res);
+        fvi_result_init(res);
+        json_object_update(res->details, details);
+        json_t *skip = json_object_get(res->details, "skipped");
+        if (json_is_string(skip)) {
+            res->skip = fvi_xstrdup(json_string_value(skip));
+            json_object_del(res->details, "skipped");
+        }
+        if (json_is_number(score)) {
+            res->score = json_number_value(score);
+            res->has_score = true;
+        } else if (!res->skip) {
+            res->has_score = true; /* a non-finite score was written as null */
+        }
+        run->has_result[i * run->n_metrics + m] = true;
+        return;
+    }
+}
+
+static void alloc_results(fvi_run *run)
+{
+    size_t cells = run->samples.n * run->n_metrics;
+    run->results = fvi_xcalloc(cells + 1, sizeof(*run->results));
+    run->has_result = fvi_xcalloc(cells + 1, sizeof(bool));
+    run->sample_failed = fvi_xcalloc(run->samples.n + 1, sizeof(bool));
+    for (size_t k = 0; k < cells; k++)
+        fvi_result_init(&run->results[k]);
+}
+
+/*
+ * Earlier results: a finished output file, else the journal an interrupted
+ * run left beside it.  Per sample and metric, a result is reused only if the
+ * sample's inputs and the metric's version and options are unchanged.
+ */
+static size_t load_previous(fvi_run *run, const char *output, const char *journal)
+{
+    size_t reused = 0;
+    json_t *doc = json_load_file(output, 0, NULL);
+    if (json_is_object(doc)) {
+        json_t *prev_metrics = json_object_get(json_object_get(doc, "run"), "metrics");
+        json_t *samples = json_object_get(doc, "samples");
+        for (size_t i = 0; i < run->samples.n && i < json_array_size(samples); i++) {
+            json_t *ps = json_array_get(samples, i);
+            if (!sample_matches(run->samples.v[i], ps))
+                continue;
+            const char *name;
+            json_t *r;
+            json_object_foreach(json_object_get(ps, "results"), name, r) {
+                adopt_result(run, prev_metrics, i, name, r);
+                reused++;
+            }
+        }
+        json_decref(doc);
+        return reused;
+    }
+    json_decref(doc);
+    FILE *fp = fopen(journal, "r");
+    if (!fp)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0;
+    json_t *header = NULL;
+    while (getline(&line, &cap, fp) >= 0) {
+        json_t *o = json_loads(line, 0, NULL); /* a line cut by a kill fails to parse: ignored */
+        if (!o)
+            continue;
+        if (!header) {
+            header = o;
+            continue;
+        }
+        json_t *idx = json_object_get(o, "index");
+        json_t *idents = json_object_get(header, "samples");
+        if (json_is_integer(idx) && (size_t) json_integer_value(idx) < run->samples.n) {
+            size_t i = (size_t) json_integer_value(idx);
+            if (sample_matches(run->samples.v[i], json_array_get(idents, i))) {
+                const char *name;
+                json_t *r;
+                json_object_foreach(json_object_get(o, "results"), name, r) {
+                    adopt_result(run, json_object_get(header, "metrics"), i, name, r);
+                    reused++;
+                }
+                if (json_is_true(json_object_get(o, "failed")))
+                    run->sample_failed[i] = true;
+            }
+        }
+        json_decref(o);
+    }
+    json_decref(header);
+    free(line);
+    fclose(fp);
+    return reused;
+}
+
+static FILE *open_journal(const fvi_run *run, const char *path, bool append)
+{
+    FILE *fp = fopen(path, append ? "a+" : "w");
+    if (!fp)
+        return NULL;
+    if (append) {
+        /* Start a fresh line if a kill cut the last one short. */
+        if (fseek(fp, -1, SEEK_END) == 0 && fgetc(fp) != '\n')
+            fputc('\n', fp);
+        fseek(fp, 0, SEEK_END);
+    }
+    json_t *h = json_object();
+    json_object_set_new(h, "fveval_journal", json_integer(1));
+    json_object_set_new(h, "metrics", metrics_identity(run));
+    json_t *idents = json_array();
+    for (size_t i = 0; i < run->samples.n; i++) {
+        json_t *e = json_object();
+        json_t *v = json_object_get(run->samples.v[i]->fields, "video");
+        json_t *r = json_object_get(run->samples.v[i]->fields, "reference");
+        if (v)
+            json_object_set(e, "video", v);
+        if (r)
+            json_object_set(e, "reference", r);
+        json_array_append_new(idents, e);
+    }
+    json_object_set_new(h, "samples", idents);
+    char *text = json_dumps(h, JSON_COMPACT);
+    json_decref(h);
+    /* A header only counts at the start of the file; appended ones are skipped as records. */
+    fprintf(fp, "%s\n", text);
+    fflush(fp);
+    free(text);
+    return fp;
+}
+
+/* ---- shards' state ---------------------------------------------------------------------- */
+
+static int save_states(fvi_run *run, const char *dir, char **err)
+{
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        *err = fvi_asprintf("cannot create '%s': %s", dir, strerror(errno));
+        return -EIO;
+    }
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        const fveval_plugin *d = mr->metric->desc;
+        if (!mr->has_corpus)
+            continue;
+        if (!d->save_state) {
+            fvi_log(FVEVAL_LOG_WARNING, "%s cannot save its state; it will be missing from merges",
+                    mr->metric->name);
+            continue;
+        }
+        fvi_instance *inst = mr->workers[0];
+        char *path = fvi_asprintf("%s/%s.state", dir, mr->metric->name);
+        char *tmp = fvi_asprintf("%s.tmp", path);
+        FILE *fp = fopen(tmp, "wb");
+        int r = fp ? 0 : -errno;
+        if (fp) {
+            json_t *h = json_object();
+            json_object_set_new(h, "metric", json_string(mr->metric->name));
+            json_object_set_new(h, "version", json_string(d->version));
+            json_object_set(h, "options", mr->options_json);
+            json_object_set_new(h, "options_spec", json_string(mr->options ? mr->options : ""));
+            char *text = json_dumps(h, JSON_COMPACT);
+            json_decref(h);
+            fprintf(fp, "%s\n", text);
+            free(text);
+            fvi_state st = {fp};
+            r = d->save_state(&inst->pub, &st);
+            if (fclose(fp) != 0 && !r)
+                r = -EIO;
+        }
+        if (!r && rename(tmp, path) < 0)
+            r = -errno;
+        if (r) {
+            *err = fvi_asprintf("%s: cannot save state to '%s': %s", mr->metric->name, path, strerror(-r));
+            unlink(tmp);
+        }
+        free(tmp);
+        free(path);
+        if (r)
+            return r;
+    }
+    return 0;
+}
+
+/* ---- run ----------------------------------------------------------------------------------- */
+
+static int check_device(const char *device)
+{
+    if (!device || strcmp(device, "cpu") == 0)
+        return 0;
+    if (fvi_str_has_prefix(device, "cuda"))
+        return fvi_cli_error("device '%s' is not available: this build has no CUDA support (available: cpu)",
+                             device);
+    return fvi_cli_error("unknown device '%s' (use cpu or cuda:N)", device);
+}
+
+static int default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int) n : 1;
+}
+
+int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(run_usage, stdout);
+            return FVI_EXIT_OK;
+        }
+    fvi_run_config cfg;
+    fvi_run_config_init(&cfg);
+    fvi_run run = {0};
+    fvi_selection sel = {0};
+    char *err = NULL, *started = fvi_now_iso8601(), *journal = NULL, *model_dir = NULL;
+    const char *config_path = find_config_path(argc, argv);
+    int rc = FVI_EXIT_USAGE;
+
+    if (config_path && fvi_config_load(config_path, &cfg, &err) < 0) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
+    if ((rc = parse_run_args(argc, argv, &cfg, &config_path)) != 0)
+        goto out;
+    rc = FVI_EXIT_USAGE;
+    if (!cfg.metrics) {
+        rc = fvi_cli_error("run: no metrics selected (use -m LIST; `fveval list` shows them)");
+        goto out;
+    }
+    const char *format = cfg.format ? cfg.format : "json";
+    if (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "table")) {
+        rc = fvi_cli_error("run: --format must be json, csv or table, not '%s'", format);
+        goto out;
+    }
+    if (check_device(cfg.device))
+        goto out;
+    for (size_t i = 0; i < cfg.plugin_paths.n; i++)
+        fvi_strv_push(&cli->plugin_paths, cfg.plugin_paths.v[i]);
+    fvi_cli_scan(cli);
+    if (fvi_select(&cli->reg, cfg.metrics, &sel, &err) < 0) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
+    model_dir = fvi_model_dir_resolve(cfg.model_dir);
+    fvi_env env = {.device = cfg.device ? cfg.device : "cpu", .model_dir = model_dir};
+    int jobs = cfg.jobs > 0 ? cfg.jobs : default_jobs();
+    if (fvi_run_init(&run, &sel, &env, jobs, &err) < 0 ||
+        fvi_run_check_models(&run, cfg.strict == 1, &err) < 0) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
+    fvi_strv media_fields = {0};
+    fvi_run_media_fields(&run, &media_fields);
+    int br = fvi_samples_build(&cfg, &media_fields, &run.samples, &err);
+    fvi_strv_free(&media_fields);
+    if (br < 0) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
+
+    bool table_only = strcmp(format, "table") == 0 && !cfg.output;
+    const char *output = cfg.output ? cfg.output : strcmp(format, "csv") == 0 ? "results.csv" : "results.json";
+    alloc_results(&run);
+    if (!table_only) {
+        journal = fvi_asprintf("%s.journal", output);
+        if (cfg.resume == 1) {
+            size_t reused = load_previous(&run, output, journal);
+            fvi_log(FVEVAL_LOG_INFO, "resume: reusing %zu earlier results", reused);
+        }
+        run.journal = open_journal(&run, journal, cfg.resume == 1);
+        if (!run.journal) {
+            rc = fvi_cli_error("cannot write '%s': %s", journal, strerror(errno));
+            goto out;
+        }
+    }
+    run.quiet = cfg.quiet == 1;
+    run.progress = !run.quiet && isatty(STDERR_FILENO);
+
+    rc = fvi_run_execute(&run);
+
+    if (cfg.save_state && save_states(&run, cfg.save_state, &err) < 0) {
+        fvi_log(FVEVAL_LOG_ERROR, "%s", err);
+        free(err);
+        err = NULL;
+        rc = FVI_EXIT_PARTIAL;
+    }
+    char *finished = fvi_now_iso8601();
+    json_t *doc = fvi_results_document(&run, argc + 1, argv - 1, started, finished);
+    free(finished);
+    if (!table_only) {
+        char *text = strcmp(format, "csv") == 0 ? fvi_results_csv(&run) : json_dumps(doc, JSON_INDENT(2));
+        if (fvi_write_atomic(output, text, &err) < 0) {
+            fvi_log(FVEVAL_LOG_ERROR, "%s", err);
+            rc = FVI_EXIT_PARTIAL;
+        } else {
+            fclose(run.journal);
+            run.journal = NULL;
+            unlink(journal); /* the finished file now holds everything */
+            if (!run.quiet)
+                fprintf(stderr, "fveval: wrote %s\n", output);
+        }
+        free(text);
+    }
+    if (table_only || isatty(STDOUT_FILENO))
+        fvi_results_print_table(doc, stdout);
+    json_decref(doc);
+out:
+    if (run.journal)
+        fclose(run.journal);
+    fvi_run_free(&run);
+    fvi_selection_free(&sel);
+    fvi_run_config_free(&cfg);
+    free(journal);
+    free(model_dir);
+    free(started);
+    free(err);
+    return rc;
+}
+
+/* ---- merge ----------------------------------------------------------------------------------- */
+
+static int merge_one_file(fvi_cli *cli, fvi_run *run, const char *path, char **err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        *err = fvi_asprintf("cannot open '%s': %s", path, strerror(errno));
+        return -EINVAL;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int ret = -EINVAL;
+    json_t *h = getline(&line, &cap, fp) > 0 ? json_loads(line, 0, NULL) : NULL;
+    const char *name = json_string_value(json_object_get(h, "metric"));
+    const char *version = json_string_value(json_object_get(h, "version"));
+    const fvi_metric *m = name ? fvi_registry_find(&cli->reg, name) : NULL;
+    if (!name || !version) {
+        *err = fvi_asprintf("'%s' is not an fveval state file", path);
+        goto done;
+    }
+    if (!m) {
+        *err = fvi_asprintf("%s: metric '%s' is not available here", path, name);
+        goto done;
+    }
+    if (strcmp(version, m->desc->version) != 0) {
+        *err = fvi_asprintf("%s: saved by %s %s, but %s is loaded", path, name, version, m->desc->version);
+        goto done;
+    }
+    if (!m->desc->load_state || !m->desc->finalize) {
+        *err = fvi_asprintf("%s: %s cannot load saved state", path, name);
+        goto done;
+    }
+    fvi_metric_run *mr = NULL;
+    for (size_t i = 0; i < run->n_metrics; i++)
+        if (run->metrics[i].metric == m)
+            mr = &run->metrics[i];
+    if (!mr) {
+        run->metrics = fvi_xrealloc(run->metrics, (run->n_metrics + 1) * sizeof(*run->metrics));
+        mr = &run->metrics[run->n_metrics++];
+        memset(mr, 0, sizeof(*mr));
+        mr->metric = m;
+        const char *spec = json_string_value(json_object_get(h, "options_spec"));
+        mr->options = spec && *spec ? fvi_xstrdup(spec) : NULL;
+        mr->workers = fvi_xcalloc(1, sizeof(*mr->workers));
+        mr->has_corpus = true;
+        fvi_result_init(&mr->corpus);
+        mr->workers[0] = fvi_instance_new_env(m, mr->options, &run->env, err);
+        if (!mr->workers[0])
+            goto done;
+        mr->options_json = fvi_instance_options_json(mr->workers[0]);
+    }
+    if (!json_equal(json_object_get(h, "options"), mr->options_json)) {
+        *err = fvi_asprintf("%s: %s was run with other options than the other shards", path, name);
+        goto done;
+    }
+    fvi_state st = {fp};
+    int r = m->desc->load_state(&mr->workers[0]->pub, &st);
+    if (r < 0) {
+        *err = fvi_asprintf("%s: %s could not load it: %s", path, name, strerror(-r));
+        goto done;
+    }
+    ret = 0;
+done:
+    json_decref(h);
+    free(line);
+    fclose(fp);
+    return ret;
+}
+
+static int state_files(const char *dir, fvi_strv *out, char **err)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        *err = fvi_asprintf("cannot read state directory '%s': %s", dir, strerror(errno));
+        return -EINVAL;
+    }
+    size_t before = out->n;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (fvi_str_has_suffix(e->d_name, ".state"))
+            fvi_strv_push_owned(out, fvi_asprintf("%s/%s", dir, e->d_name));
+    closedir(d);
+    if (out->n == before) {
+        *err = fvi_asprintf("no .state files in '%s'", dir);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
+{
+    fvi_strv dirs = {0}, files = {0};
+    const char *output = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
+            if (i + 1 >= argc)
+                return fvi_cli_error("merge: %s needs a value", argv[i]);
+            output = argv[++i];
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs("Usage: fveval merge STATE_DIR... -o FILE\n"
+                  "Load the set-metric states that `fveval run --save-state DIR` wrote for each\n"
+                  "shard, merge them and finalize: the corpus results of one run over all samples.\n",
+                  stdout);
+            return FVI_EXIT_OK;
+        } else if (argv[i][0] == '-') {
+            return fvi_cli_error("merge: unknown option '%s'", argv[i]);
+        } else {
+            fvi_strv_push(&dirs, argv[i]);
+        }
+    }
+    int rc = FVI_EXIT_USAGE;
+    char *err = NULL, *started = fvi_now_iso8601();
+    fvi_run run = {.jobs = 1, .env = {.device = "cpu"}};
+    if (!dirs.n || !output) {
+        rc = fvi_cli_error("merge: give one or more state directories and -o FILE");
+        goto out;
+    }
+    for (size_t i = 0; i < dirs.n; i++)
+        if (state_files(dirs.v[i], &files, &err) < 0) {
+            rc = fvi_cli_error("%s", err);
+            goto out;
+        }
+    fvi_cli_scan(cli);
+    for (size_t i = 0; i < files.n; i++)
+        if (merge_one_file(cli, &run, files.v[i], &err) < 0) {
+            rc = fvi_cli_error("%s", err);
+            goto out;
+        }
+    rc = fvi_run_execute(&run); /* no samples: merges nothing further, finalizes each */
+    char *finished = fvi_now_iso8601();
+    json_t *doc = fvi_results_document(&run, argc + 1, argv - 1, started, finished);
+    free(finished);
+    char *text = json_dumps(doc, JSON_INDENT(2));
+    if (fvi_write_atomic(output, text, &err) < 0) {
+        fvi_log(FVEVAL_LOG_ERROR, "%s", err);
+        rc = FVI_EXIT_PARTIAL;
+    }
+    if (isatty(STDOUT_FILENO))
+        fvi_results_print_table(doc, stdout);
+    free(text);
+    json_decref(doc);
+out:
+    fvi_run_free(&run);
+    fvi_strv_free(&dirs);
+    fvi_strv_free(&files);
+    free(err);
+    free(started);
+    return rc;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Samples (fields + decoded media + per-sample scratch) and results. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fveval-core.h"
+
+fvi_sample *fvi_sample_new(int64_t index, json_t *fields_owned, bool is_reference)
+{
+    fvi_sample *s = fvi_xcalloc(1, sizeof(*s));
+    s->index = index;
+    s->is_reference = is_reference;
+    s->fields = fields_owned ? fields_owned : json_object();
+    json_t *fps = json_object_get(s->fields, "fps");
+    if (json_is_number(fps) && json_number_value(fps) > 0)
+        s->fps_override = json_number_value(fps);
+    return s;
+}
+
+void fvi_sample_release_media(fvi_sample *s)
+{
+    for (size_t i = 0; i < s->n_videos; i++) {
+        free(s->videos[i].field);
+        free(s->videos[i].buffer);
+        free(s->videos[i].error);
+    }
+    free(s->videos);
+    s->videos = NULL;
+    s->n_videos = 0;
+    for (size_t i = 0; i < s->n_audios; i++) {
+        free(s->audios[i].field);
+        free(s->audios[i].buffer);
+        free(s->audios[i].error);
+    }
+    free(s->audios);
+    s->audios = NULL;
+    s->n_audios = 0;
+    for (size_t i = 0; i < s->n_cache; i++) {
+        if (s->cache[i].free_fn)
+            s->cache[i].free_fn(s->cache[i].data);
+        free(s->cache[i].key);
+    }
+    free(s->cache);
+    s->cache = NULL;
+    s->n_cache = 0;
+    for (size_t i = 0; i < s->n_json_texts; i++)
+        free(s->json_texts[i]);
+    free(s->json_texts);
+    s->json_texts = NULL;
+    s->n_json_texts = 0;
+}
+
+void fvi_sample_free(fvi_sample *s)
+{
+    if (!s)
+        return;
+    fvi_sample_release_media(s);
+    json_decref(s->fields);
+    free(s);
+}
+
+const char *fvi_sample_path(const fvi_sample *s, const char *field)
+{
+    return json_string_value(json_object_get(s->fields, field));
+}
+
+void fvi_result_init(fvi_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->score = NAN;
+    r->details = json_object();
+}
+
+void fvi_result_clear(fvi_result *r)
+{
+    free(r->skip);
+    json_decref(r->details);
+    memset(r, 0, sizeof(*r));
+}
+
+json_t *fvi_json_number(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *fvi_result_to_json(const fvi_result *r)
+{
+    json_t *details = json_deep_copy(r->details);
+    if (r->skip)
+        json_object_set_new(details, "skipped", json_string(r->skip));
+    json_t *o = json_object();
+    json_object_set_new(o, "score", (r->has_score && !r->skip) ? fvi_json_number(r->score) : json_null());
+    json_object_set_new(o, "details", details);
+    return o;
+}

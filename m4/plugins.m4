@@ -1,0 +1,1 @@
+# Plugins built in this tree: one FVEVAL_PLUGIN line each.
