@@ -81,8 +81,9 @@ static uint8_t sat_u8(int v)
 /*
  * cv2.resize(INTER_LINEAR) on uint8.  An exact 2x downscale is OpenCV's
  * area-fast path; anything else is resizeGeneric with 11-bit coefficients:
- * an exact horizontal pass, then the vertical pass whose rounding differs
- * between its 128-bit SIMD body (VResizeLinearVec_32s8u) and scalar tail.
+ * an exact horizontal pass, then the vertical pass rounded as its SIMD code
+ * (VResizeLinearVec_32s8u) does, ((h0>>4)*b0>>16) + ((h1>>4)*b1>>16), +2 >> 2,
+ * on every element (a plain (h0*b0 + h1*b1 + 2^21) >> 22 is off by one at times).
  */
 void piq_resize(const uint8_t *src, int sw, int sh, int cn, ptrdiff_t sstride, uint8_t *dst, int dw,
                 int dh)
@@ -140,10 +141,6 @@ void piq_resize(const uint8_t *src, int sw, int sh, int cn, ptrdiff_t sstride, u
         beta[2 * dy] = coef((1.f - fy) * 2048.f);
         beta[2 * dy + 1] = coef(fy * 2048.f);
     }
-    /* Where the vertical pass leaves its SIMD body (16 then 8 lanes) for scalar code. */
-    size_t simd_end = drow / 16 * 16;
-    while (drow > 8 && simd_end < drow - 8)
-        simd_end += 8;
     for (int dy = 0; dy < dh; dy++) {
         int *h[2] = {rows, rows + drow};
         for (int k = 0; k < 2; k++) {
@@ -165,12 +162,8 @@ void piq_resize(const uint8_t *src, int sw, int sh, int cn, ptrdiff_t sstride, u
         int b0 = beta[2 * dy], b1 = beta[2 * dy + 1];
         uint8_t *d = dst + dy * drow;
         for (size_t x = 0; x < drow; x++) {
-            if (x < simd_end) {
-                int y0 = ((h[0][x] >> 4) * b0) >> 16, y1 = ((h[1][x] >> 4) * b1) >> 16;
-                d[x] = sat_u8((y0 + y1 + 2) >> 2);
-            } else {
-                d[x] = sat_u8((h[0][x] * b0 + h[1][x] * b1 + (1 << 21)) >> 22);
-            }
+            int y0 = ((h[0][x] >> 4) * b0) >> 16, y1 = ((h[1][x] >> 4) * b1) >> 16;
+            d[x] = sat_u8((y0 + y1 + 2) >> 2);
         }
     }
     free(rows);
