@@ -187,6 +187,12 @@ def main():
             print(f"MISMATCH {what}: fveval {got} reference {want}")
         return ok
 
+    def expect_error(what, got):
+        nonlocal bad
+        if got.get("score") is not None or not got.get("details", {}).get("error"):
+            bad += 1
+            print(f"MISMATCH {what}: upstream raises, fveval gave {got}")
+
     for i, row in enumerate(rows):
         r = res["samples"][i]["results"]
         gen, ref = frames(row["video"]), frames(row["reference"])
@@ -194,6 +200,8 @@ def main():
         rmask = frames(row["reference_mask"])[..., ::-1] if "reference_mask" in row else None
         pair = prepare_pair(gen, "rgb", ref, "rgb", gmask, rmask, o)
         v = values(pair)
+        if "physics_iq.mse" in r and "mse" not in v:
+            expect_error(f"{i} mse (frame counts differ)", r["physics_iq.mse"])
         if "physics_iq.mse" in r and "mse" in v:
             check(f"{i} mse per_frame", r["physics_iq.mse"]["details"].get("per_frame"), v["mse"])
             check(f"{i} mse score", r["physics_iq.mse"]["score"], sum(v["mse"]) / len(v["mse"]))
@@ -211,6 +219,14 @@ def main():
             t2m = frames(row["reference_take2_mask"])[..., ::-1] if "reference_take2_mask" in row else None
             b = values(prepare_pair(ref, "rgb", t2, t2o, rmask, t2m, o))
             d = r["physics_iq"]["details"]
+            if "mse" not in v or "mse" not in b:
+                expect_error(f"{i} physics_iq (frame counts differ)", r["physics_iq"])
+                continue
+            try:
+                want_score = piq_score(v, b)
+            except ZeroDivisionError:
+                expect_error(f"{i} physics_iq (zero variance IoU)", r["physics_iq"])
+                continue
             for key, want in (("mse_per_frame", v["mse"]), ("spatiotemporal_iou_per_frame", v["st"]),
                               ("spatial_iou", v["spatial"]), ("weighted_spatial_iou", v["weighted"]),
                               ("pv_mse_per_frame", b["mse"]), ("pv_spatiotemporal_iou_per_frame", b["st"]),
@@ -218,7 +234,7 @@ def main():
                               ("mse_mean", sum(v["mse"]) / len(v["mse"])),
                               ("pv_spatiotemporal_iou_mean", sum(b["st"]) / len(b["st"]))):
                 check(f"{i} physics_iq {key}", d.get(key), want)
-            check(f"{i} physics_iq score", r["physics_iq"]["score"], piq_score(v, b))
+            check(f"{i} physics_iq score", r["physics_iq"]["score"], want_score)
             payloads.append((v, b))
     if payloads and "physics_iq" in res.get("corpus", {}):
         a_mse = mean([x for v, _ in payloads for x in v["mse"]])

@@ -183,6 +183,8 @@ int piq_roundtrip_finish(piq_roundtrip *rt, int (*cb)(void *opaque, const uint8_
     AVFrame *f = av_frame_alloc();
     struct SwsContext *to_bgr = NULL;
     int bw = rt->ew, bh = rt->eh;
+    uint8_t *rgb[4] = {NULL};
+    int rgb_stride[4] = {0};
     uint8_t *bgr = malloc((size_t) bw * bh * 3);
     if (!dec || !f || !bgr) {
         set_err(err, errlen, "cannot set up the MPEG-4 decoder", 0);
@@ -219,21 +221,25 @@ int piq_roundtrip_finish(piq_roundtrip *rt, int (*cb)(void *opaque, const uint8_
                 set_err(err, errlen, "decoding failed", r);
                 goto done;
             }
-            if (f->width != bw || f->height != bh) {
+            if (f->width != bw || f->height != bh || dec->coded_width < bw || dec->coded_height < bh) {
                 set_err(err, errlen, "decoded frame size changed", 0);
                 r = AVERROR(EINVAL);
                 goto done;
             }
-            to_bgr = sws_getCachedContext(to_bgr, bw, bh, f->format, bw, bh, AV_PIX_FMT_BGR24,
+            /* OpenCV converts the whole coded picture (its SIMD paths see
+             * the padded width), then crops to the display size. */
+            int cw = dec->coded_width, ch = dec->coded_height;
+            to_bgr = sws_getCachedContext(to_bgr, cw, ch, f->format, cw, ch, AV_PIX_FMT_BGR24,
                                           SWS_BICUBIC, NULL, NULL, NULL);
-            if (!to_bgr) {
+            if (!to_bgr || av_image_alloc(rgb, rgb_stride, cw, ch, AV_PIX_FMT_BGR24, 32) < 0) {
                 set_err(err, errlen, "cannot convert decoded frames to BGR24", 0);
                 r = AVERROR(EINVAL);
                 goto done;
             }
-            uint8_t *dst[4] = {bgr, NULL, NULL, NULL};
-            int dstride[4] = {bw * 3, 0, 0, 0};
-            sws_scale(to_bgr, (const uint8_t *const *) f->data, f->linesize, 0, bh, dst, dstride);
+            sws_scale(to_bgr, (const uint8_t *const *) f->data, f->linesize, 0, ch, rgb, rgb_stride);
+            for (int y = 0; y < bh; y++)
+                memcpy(bgr + (size_t) y * bw * 3, rgb[0] + (ptrdiff_t) y * rgb_stride[0], (size_t) bw * 3);
+            av_freep(&rgb[0]);
             av_frame_unref(f);
             if ((r = cb(opaque, bgr, bw, bh)) < 0)
                 goto done;
@@ -241,6 +247,7 @@ int piq_roundtrip_finish(piq_roundtrip *rt, int (*cb)(void *opaque, const uint8_
     }
     r = 0;
 done:
+    av_freep(&rgb[0]);
     free(bgr);
     sws_freeContext(to_bgr);
     av_frame_free(&f);
