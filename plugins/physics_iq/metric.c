@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,18 +138,19 @@ static int compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r)
         fveval_log(ctx, FVEVAL_LOG_ERROR, "sample %lld: division by zero: a physical-variance IoU is 0", idx);
     } else {
         fveval_result_score(ctx, r, score);
-        fveval_result_array(ctx, r, "mse_per_frame", a.mse, a.n_mse);
-        fveval_result_array(ctx, r, "spatiotemporal_iou_per_frame", a.st, a.n_st);
-        fveval_result_number(ctx, r, "spatial_iou", a.spatial);
-        fveval_result_number(ctx, r, "weighted_spatial_iou", a.weighted);
-        fveval_result_number(ctx, r, "mse_mean", a.mse_score);
-        fveval_result_number(ctx, r, "spatiotemporal_iou_mean", a.st_score);
-        fveval_result_array(ctx, r, "pv_mse_per_frame", b.mse, b.n_mse);
-        fveval_result_array(ctx, r, "pv_spatiotemporal_iou_per_frame", b.st, b.n_st);
-        fveval_result_number(ctx, r, "pv_spatial_iou", b.spatial);
-        fveval_result_number(ctx, r, "pv_weighted_spatial_iou", b.weighted);
-        fveval_result_number(ctx, r, "pv_mse_mean", b.mse_score);
-        fveval_result_number(ctx, r, "pv_spatiotemporal_iou_mean", b.st_score);
+        const piq_values *pv[2] = {&a, &b};
+        for (int k = 0; k < 2; k++) {
+            const char *pre = k ? "pv_" : "";
+            char key[64];
+#define PIQ_KEY(name) (snprintf(key, sizeof(key), "%s%s", pre, name), key)
+            fveval_result_array(ctx, r, PIQ_KEY("mse_per_frame"), pv[k]->mse, pv[k]->n_mse);
+            fveval_result_array(ctx, r, PIQ_KEY("spatiotemporal_iou_per_frame"), pv[k]->st, pv[k]->n_st);
+            fveval_result_number(ctx, r, PIQ_KEY("spatial_iou"), pv[k]->spatial);
+            fveval_result_number(ctx, r, PIQ_KEY("weighted_spatial_iou"), pv[k]->weighted);
+            fveval_result_number(ctx, r, PIQ_KEY("mse_mean"), pv[k]->mse_score);
+            fveval_result_number(ctx, r, PIQ_KEY("spatiotemporal_iou_mean"), pv[k]->st_score);
+#undef PIQ_KEY
+        }
         const char *sc = fveval_sample_string(ctx, s, "scenario"), *vw = fveval_sample_string(ctx, s, "view");
         if (sc)
             fveval_result_string(ctx, r, "scenario", sc);

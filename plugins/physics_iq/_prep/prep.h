@@ -116,4 +116,26 @@ extern const fveval_option piq_pair_options[];
 int piq_pair_init(fveval_ctx *ctx);
 int piq_submetric_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r, piq_kind kind);
 
+/* The whole of a sub-metric plugin: its compute and descriptor. */
+#define PIQ_SUBMETRIC(KIND, NAME, SUMMARY, FLAGS)                                                 \
+    static int piq_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r)              \
+    {                                                                                              \
+        return piq_submetric_compute(ctx, s, r, KIND);                                             \
+    }                                                                                              \
+    static const fveval_plugin piq_plugin = {                                                      \
+        FVEVAL_PLUGIN_HEADER,                                                                      \
+        .name = NAME,                                                                              \
+        .summary = SUMMARY,                                                                        \
+        .description = "Upstream fastvideo.eval " NAME ": see README.md beside the plugin.",      \
+        .version = "1.0",                                                                          \
+        .license = "Apache-2.0",                                                                   \
+        .flags = FLAGS,                                                                            \
+        .fields = piq_pair_fields,                                                                 \
+        .options = piq_pair_options,                                                               \
+        .priv_size = sizeof(piq_opts),                                                             \
+        .init = piq_pair_init,                                                                     \
+        .compute = piq_compute,                                                                    \
+    };                                                                                             \
+    FVEVAL_PLUGIN_DEFINE(piq_plugin)
+
 #endif

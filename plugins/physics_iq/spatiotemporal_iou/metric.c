@@ -2,24 +2,4 @@
 /* physics_iq.spatiotemporal_iou: mean per-frame motion-mask IoU (Physics-IQ).  Preparation and math live in ../_prep. */
 #include "../_prep/prep.h"
 
-static int compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r)
-{
-    return piq_submetric_compute(ctx, s, r, PIQ_SPATIOTEMPORAL);
-}
-
-static const fveval_plugin plugin = {
-    FVEVAL_PLUGIN_HEADER,
-    .name = "physics_iq.spatiotemporal_iou",
-    .summary = "mean per-frame motion-mask IoU (Physics-IQ)",
-    .description = "Upstream fastvideo.eval physics_iq.spatiotemporal_iou: see README.md beside the plugin.",
-    .version = "1.0",
-    .license = "Apache-2.0",
-    .flags = FVEVAL_PLUGIN_HIGHER_IS_BETTER,
-    .fields = piq_pair_fields,
-    .options = piq_pair_options,
-    .priv_size = sizeof(piq_opts),
-    .init = piq_pair_init,
-    .compute = compute,
-};
-
-FVEVAL_PLUGIN_DEFINE(plugin)
+PIQ_SUBMETRIC(PIQ_SPATIOTEMPORAL, "physics_iq.spatiotemporal_iou", "mean per-frame motion-mask IoU (Physics-IQ)", FVEVAL_PLUGIN_HIGHER_IS_BETTER)
