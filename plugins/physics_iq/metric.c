@@ -13,7 +13,13 @@
 
 #include "_prep/prep.h"
 
+/*
+ * One scored video.  The corpus pools videos in input order: by sample index
+ * within this run, shards' saved videos after them in the order they were
+ * loaded (batch), arrival order (seq) breaking ties.
+ */
 typedef struct video_rec {
+    uint64_t batch, seq;
     int64_t index;
     double s, ws, pv_s, pv_ws;
     size_t n[4];   /* mse, st, pv_mse, pv_st */
@@ -25,6 +31,7 @@ typedef struct {
     int take2_bgr;
     video_rec *recs;
     size_t n_recs, cap_recs;
+    uint64_t batches, seqs;
 } piq_priv;
 
 static const char *const take2_fields[] = {"reference_take2", "real_take2", "take2", NULL};
@@ -70,7 +77,8 @@ static int push_rec(piq_priv *p, const video_rec *r)
             return -ENOMEM;
         p->recs = n, p->cap_recs = cap;
     }
-    p->recs[p->n_recs++] = *r;
+    p->recs[p->n_recs] = *r;
+    p->recs[p->n_recs++].seq = p->seqs++;
     return 0;
 }
 
@@ -174,7 +182,11 @@ static int compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r)
 static int by_index(const void *x, const void *y)
 {
     const video_rec *a = x, *b = y;
-    return a->index < b->index ? -1 : a->index > b->index;
+    if (a->batch != b->batch)
+        return a->batch < b->batch ? -1 : 1;
+    if (a->index != b->index)
+        return a->index < b->index ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 /* PhysicsIQMetric.aggregate(): frames pooled for MSE and spatiotemporal IoU, per-video means else. */
@@ -243,6 +255,7 @@ static int save_state(fveval_ctx *ctx, fveval_state *st)
 {
     piq_priv *p = fveval_priv(ctx);
     uint64_t n = p->n_recs;
+    qsort(p->recs, p->n_recs, sizeof(*p->recs), by_index);
     int r = fveval_state_write(ctx, st, &n, sizeof(n));
     for (size_t i = 0; r >= 0 && i < p->n_recs; i++) {
         const video_rec *v = &p->recs[i];
@@ -264,8 +277,9 @@ static int load_state(fveval_ctx *ctx, fveval_state *st)
     piq_priv *p = fveval_priv(ctx);
     uint64_t n;
     int r = fveval_state_read(ctx, st, &n, sizeof(n));
+    p->batches++;
     for (uint64_t i = 0; r >= 0 && i < n; i++) {
-        video_rec v = {0};
+        video_rec v = {.batch = p->batches};
         uint64_t cnt[4];
         double sc[4];
         if ((r = fveval_state_read(ctx, st, &v.index, sizeof(v.index))) < 0 ||

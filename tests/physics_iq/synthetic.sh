@@ -81,6 +81,20 @@ sys.exit(1 if bad else 0)
 PY
 done
 
+# Sharded runs merge to the corpus of one run (videos kept in shard order).
+head -n 2 rows.jsonl > s1.jsonl
+sed -n 3,4p rows.jsonl > s2.jsonl
+head -n 4 rows.jsonl > s12.jsonl
+for f in s1 s2 s12; do
+    expect_rc 0 $R run --manifest $f.jsonl -m physics_iq -o $f.json --save-state st_$f -q --jobs 2
+done
+expect_rc 0 $R merge st_s1 st_s2 -o merged.json
+$PY - s12.json merged.json <<'PY' && pass "merged shards equal one run" || fail "merged shards differ"
+import json, sys
+a, b = (json.load(open(p))["corpus"]["physics_iq"] for p in sys.argv[1:3])
+assert a == b and a["details"]["videos"] == 4, (a, b)
+PY
+
 # Options are checked before anything runs.
 expect_rc 2 $R run --manifest rows.jsonl -m physics_iq.mse:threshold=300 -o bad.json -q && pass "threshold range"
 expect_rc 2 $R run --manifest rows.jsonl -m physics_iq:video_time_selection=middle -o bad.json -q && pass "enum values"
