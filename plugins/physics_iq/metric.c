@@ -109,10 +109,14 @@ static int compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r)
 {
     piq_priv *p = fveval_priv(ctx);
     long long idx = (long long) fveval_sample_index(ctx, s);
-    const char *take2 = NULL;
-    for (int k = 0; take2_fields[k] && !take2; k++)
-        if (fveval_sample_video(ctx, s, take2_fields[k]))
+    const char *take2 = NULL, *broken = NULL;
+    for (int k = 0; take2_fields[k] && !take2 && !broken; k++)
+        if (piq_sample_video(ctx, s, take2_fields[k], &broken))
             take2 = take2_fields[k];
+    if (broken) {
+        fveval_log(ctx, FVEVAL_LOG_ERROR, "sample %lld: field '%s' could not be decoded", idx, broken);
+        return -EINVAL;
+    }
     if (!take2) {
         fveval_result_skip(ctx, r, "missing field 'reference_take2' (or real_take2, take2)");
         return -ENOTSUP;

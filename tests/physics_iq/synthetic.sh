@@ -95,6 +95,15 @@ a, b = (json.load(open(p))["corpus"]["physics_iq"] for p in sys.argv[1:3])
 assert a == b and a["details"]["videos"] == 4, (a, b)
 PY
 
+# A mask or take 2 that is given but cannot be decoded is an error, never silently replaced.
+echo "not a video" > junk.mp4
+printf '{"video": "%s/square.mkv", "reference": "%s/black.mkv", "video_mask": "%s/junk.mp4"}\n' "$D" "$D" "$D" > junk.jsonl
+expect_rc 1 $R run --manifest junk.jsonl -m physics_iq.spatial_iou -o junk.json -q && contains "video_mask" \
+    && pass "undecodable mask video"
+printf '{"video": "%s/square.mkv", "reference": "%s/black.mkv", "take2": "%s/junk.mp4"}\n' "$D" "$D" "$D" > junk2.jsonl
+expect_rc 1 $R run --manifest junk2.jsonl -m physics_iq -o junk2.json -q && contains "take2" \
+    && pass "undecodable take 2"
+
 # Options are checked before anything runs.
 expect_rc 2 $R run --manifest rows.jsonl -m physics_iq.mse:threshold=300 -o bad.json -q && pass "threshold range"
 expect_rc 2 $R run --manifest rows.jsonl -m physics_iq:video_time_selection=middle -o bad.json -q && pass "enum values"

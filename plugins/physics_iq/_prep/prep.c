@@ -340,6 +340,16 @@ int piq_prepare(const piq_view *gen, const piq_view *ref, const piq_view *gen_ma
     return 0;
 }
 
+const fveval_video *piq_sample_video(fveval_ctx *ctx, const fveval_sample *s, const char *field,
+                                     const char **broken)
+{
+    const fveval_video *v = fveval_sample_video(ctx, s, field);
+    const char *json = v ? NULL : fveval_sample_json(ctx, s, field);
+    if (!v && json && strcmp(json, "null") != 0 && !*broken)
+        *broken = field;
+    return v;
+}
+
 const piq_pair *piq_pair_get(fveval_ctx *ctx, const fveval_sample *s, const char *gen_field,
                              const char *ref_field, const char *gen_mask_field,
                              const char *ref_mask_field, int ref_bgr, const piq_opts *o,
@@ -353,10 +363,15 @@ const piq_pair *piq_pair_get(fveval_ctx *ctx, const fveval_sample *s, const char
     piq_pair *p = fveval_sample_cache_get(ctx, s, key);
     if (p)
         return p;
-    piq_view gen = {fveval_sample_video(ctx, s, gen_field), 0};
-    piq_view ref = {fveval_sample_video(ctx, s, ref_field), ref_bgr};
-    piq_view gm = {gen_mask_field ? fveval_sample_video(ctx, s, gen_mask_field) : NULL, 1};
-    piq_view rm = {ref_mask_field ? fveval_sample_video(ctx, s, ref_mask_field) : NULL, 1};
+    const char *broken = NULL;
+    piq_view gen = {piq_sample_video(ctx, s, gen_field, &broken), 0};
+    piq_view ref = {piq_sample_video(ctx, s, ref_field, &broken), ref_bgr};
+    piq_view gm = {gen_mask_field ? piq_sample_video(ctx, s, gen_mask_field, &broken) : NULL, 1};
+    piq_view rm = {ref_mask_field ? piq_sample_video(ctx, s, ref_mask_field, &broken) : NULL, 1};
+    if (broken) {
+        snprintf(err, errlen, "field '%s' could not be decoded", broken);
+        return NULL;
+    }
     if (!gen.v || !ref.v) {
         snprintf(err, errlen, "missing field '%s'", gen.v ? ref_field : gen_field);
         return NULL;

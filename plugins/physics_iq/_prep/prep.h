@@ -91,6 +91,10 @@ int piq_prepare(const piq_view *gen, const piq_view *ref, const piq_view *gen_ma
                 size_t errlen);
 void piq_pair_free(void *pair);
 
+/* A VIDEO field; *broken names it (if still unset) when present but undecodable. */
+const fveval_video *piq_sample_video(fveval_ctx *ctx, const fveval_sample *s, const char *field,
+                                     const char **broken);
+
 /*
  * The pair of sample fields (gen_field, ref_field, optional mask fields)
  * under @p o, from the sample cache or prepared and cached now.  NULL with
