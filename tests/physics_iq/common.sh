@@ -11,8 +11,9 @@ R="$FVEVAL --plugin-path $top_builddir/plugins"
 # check NAME OPTIONS(fveval) OPTIONS(json) [MANIFEST] [COMPOSITE-ONLY OPTIONS]
 check() {
     name=$1 opts=$2 json=$3 rows=${4:-rows.jsonl}
-    $R run --manifest "$rows" -m "physics_iq.*$opts,physics_iq$opts${5:-}" -o "$name.json" -q --jobs 2 2>/dev/null
+    $R run --manifest "$rows" -m "physics_iq.*$opts,physics_iq$opts${5:-}" -o "$name.json" -q --jobs 2 2>"$name.err"
     if [ ! -s "$name.json" ]; then fail "$name: no results"; return; fi
+    if grep -q Sanitizer "$name.err"; then fail "$name: sanitizer report"; sed 's/^/    /' "$name.err" >&2; fi
     if $PY "$top_srcdir/tests/physics_iq/reference.py" "$rows" "$name.json" "$json" > "$name.log" 2>&1; then
         pass "$name: $(tail -n 1 "$name.log")"
     else
