@@ -83,6 +83,16 @@ sys.exit(1 if bad else 0)
 PY
 done
 
+# Take-2 aliases, and scenario/view copied into the details.
+printf '{"video": "%s/black.mkv", "reference": "%s/black.mkv", "real_take2": "%s/black.mkv", "scenario": "fall", "view": "left"}\n' \
+    "$D" "$D" "$D" > alias.jsonl
+expect_rc 0 $R run --manifest alias.jsonl -m physics_iq -o alias.json -q
+$PY - alias.json <<'PY' && pass "take-2 alias, scenario and view" || fail "take-2 alias, scenario and view"
+import json, sys
+r = json.load(open(sys.argv[1]))["samples"][0]["results"]["physics_iq"]
+assert r["score"] == 100.0 and r["details"]["scenario"] == "fall" and r["details"]["view"] == "left", r
+PY
+
 # Sharded runs merge to the corpus of one run (videos kept in shard order).
 head -n 2 rows.jsonl > s1.jsonl
 sed -n 3,4p rows.jsonl > s2.jsonl
