@@ -188,7 +188,11 @@ static int sink_decoded(void *opaque, const uint8_t *bgr, int w, int h)
     return 0;
 }
 
-/* cv2.convertScaleAbs of a double image: its SIMD body goes through float. */
+/*
+ * cv2.convertScaleAbs of a double image.  Its SIMD code (used for the whole
+ * continuous image once it has 16 pixels; the last vector overlaps) converts
+ * to float before rounding half to even; smaller images round the double.
+ */
 static uint8_t scale_abs(double v, int simd)
 {
     if (simd) {
