@@ -1,1 +1,6 @@
 # Plugins built in this tree: one FVEVAL_PLUGIN line each.
+FVEVAL_PLUGIN([physics_iq], [composite])
+FVEVAL_PLUGIN([physics_iq], [mse])
+FVEVAL_PLUGIN([physics_iq], [spatial_iou])
+FVEVAL_PLUGIN([physics_iq], [spatiotemporal_iou])
+FVEVAL_PLUGIN([physics_iq], [weighted_spatial_iou])
