@@ -29,6 +29,11 @@ void *fvi_xrealloc(void *p, size_t n);
 char *fvi_xstrdup(const char *s);
 char *fvi_xstrndup(const char *s, size_t n);
 char *fvi_asprintf(const char *fmt, ...) FVEVAL_PRINTF(1, 2);
+/* Buffer size for fvi_format_double(). */
+#define FVI_DOUBLE_BUFSZ 32
+/* Writes the shortest %g form of v that reads back as the same double
+ * ("0.3", not "0.29999999999999999") and returns buf. */
+const char *fvi_format_double(char *buf, double v);
 char *fvi_vasprintf(const char *fmt, va_list ap);
 bool fvi_str_has_prefix(const char *s, const char *prefix);
 bool fvi_str_has_suffix(const char *s, const char *suffix);

@@ -141,6 +141,7 @@ static int parse_bool(const char *v, int *out)
 
 int fvi_option_set(const fveval_option *o, void *priv, const char *value, char **err)
 {
+    char lo[FVI_DOUBLE_BUFSZ], hi[FVI_DOUBLE_BUFSZ];
     char *end = NULL;
     switch (o->type) {
     case FVEVAL_OPT_BOOL: {
@@ -161,8 +162,8 @@ int fvi_option_set(const fveval_option *o, void *priv, const char *value, char *
             return -EINVAL;
         }
         if (has_range(o) && ((double) v < o->min || (double) v > o->max)) {
-            *err = fvi_asprintf("option '%s': %s is out of range [%.17g, %.17g]", o->name, value,
-                                o->min, o->max);
+            *err = fvi_asprintf("option '%s': %s is out of range [%s, %s]", o->name, value,
+                                fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
             return -EINVAL;
         }
         *OPT_PTR(priv, o, int64_t) = (int64_t) v;
@@ -176,8 +177,8 @@ int fvi_option_set(const fveval_option *o, void *priv, const char *value, char *
             return -EINVAL;
         }
         if (has_range(o) && (v < o->min || v > o->max)) {
-            *err = fvi_asprintf("option '%s': %s is out of range [%.17g, %.17g]", o->name, value,
-                                o->min, o->max);
+            *err = fvi_asprintf("option '%s': %s is out of range [%s, %s]", o->name, value,
+                                fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
             return -EINVAL;
         }
         *OPT_PTR(priv, o, double) = v;
@@ -289,7 +290,8 @@ void fvi_options_free(const fveval_option *opts, void *priv)
 
 static char *format_number(double v)
 {
-    return fvi_asprintf("%.17g", v);
+    char buf[FVI_DOUBLE_BUFSZ];
+    return fvi_xstrdup(fvi_format_double(buf, v));
 }
 
 char *fvi_option_value_string(const fveval_option *o, const void *priv)
@@ -338,6 +340,7 @@ char *fvi_option_default_string(const fveval_option *o)
 
 char *fvi_option_range_string(const fveval_option *o)
 {
+    char lo[FVI_DOUBLE_BUFSZ], hi[FVI_DOUBLE_BUFSZ];
     switch (o->type) {
     case FVEVAL_OPT_BOOL:
         return fvi_xstrdup("true|false");
@@ -345,7 +348,7 @@ char *fvi_option_range_string(const fveval_option *o)
     case FVEVAL_OPT_DOUBLE:
         if (!has_range(o))
             return fvi_xstrdup("any");
-        return fvi_asprintf("[%.17g, %.17g]", o->min, o->max);
+        return fvi_asprintf("[%s, %s]", fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
     case FVEVAL_OPT_ENUM: {
         char *l = enum_list(o);
         for (char *c = l; *c; c++)
@@ -370,6 +373,7 @@ char *fvi_option_range_string(const fveval_option *o)
 
 char *fvi_options_validate(const fveval_option *opts, size_t priv_size)
 {
+    char lo[FVI_DOUBLE_BUFSZ], hi[FVI_DOUBLE_BUFSZ], def[FVI_DOUBLE_BUFSZ];
     for (size_t i = 0; opts && opts[i].name; i++) {
         const fveval_option *o = &opts[i];
         size_t sz = opt_storage_size(o->type);
@@ -390,13 +394,15 @@ char *fvi_options_validate(const fveval_option *opts, size_t priv_size)
             break;
         case FVEVAL_OPT_INT:
             if (has_range(o) && ((double) o->def.i64 < o->min || (double) o->def.i64 > o->max))
-                return fvi_asprintf("option '%s': default %lld is out of range [%.17g, %.17g]",
-                                    o->name, (long long) o->def.i64, o->min, o->max);
+                return fvi_asprintf("option '%s': default %lld is out of range [%s, %s]",
+                                    o->name, (long long) o->def.i64,
+                                    fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
             break;
         case FVEVAL_OPT_DOUBLE:
             if (!isfinite(o->def.dbl) || (has_range(o) && (o->def.dbl < o->min || o->def.dbl > o->max)))
-                return fvi_asprintf("option '%s': default %.17g is out of range [%.17g, %.17g]",
-                                    o->name, o->def.dbl, o->min, o->max);
+                return fvi_asprintf("option '%s': default %s is out of range [%s, %s]",
+                                    o->name, fvi_format_double(def, o->def.dbl),
+                                    fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
             break;
         case FVEVAL_OPT_ENUM:
             if (enum_count(o) == 0)

@@ -229,8 +229,8 @@ char *fvi_results_csv(const fvi_run *run)
                 continue;
             csv_append(&buf, &len, &cap, ",");
             if (scored(run, i, m)) {
-                snprintf(num, sizeof(num), "%.17g", run->results[i * run->n_metrics + m].score);
-                csv_append(&buf, &len, &cap, num);
+                csv_append(&buf, &len, &cap,
+                           fvi_format_double(num, run->results[i * run->n_metrics + m].score));
             }
         }
         csv_append(&buf, &len, &cap, "\n");

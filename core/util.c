@@ -151,3 +151,18 @@ size_t fvi_edit_distance(const char *a, const char *b)
     free(row);
     return d;
 }
+
+const char *fvi_format_double(char *buf, double v)
+{
+    /* Whole numbers as integers: "100", where the shortest %g would be "1e+02". */
+    if (v > -1e15 && v < 1e15 && v == (double) (long long) v) {
+        snprintf(buf, FVI_DOUBLE_BUFSZ, "%lld", (long long) v);
+        return buf;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, FVI_DOUBLE_BUFSZ, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}

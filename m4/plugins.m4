@@ -1,5 +1,5 @@
 # Plugins built in this tree: one FVEVAL_PLUGIN line each.
-FVEVAL_PLUGIN([physics_iq], [composite])
+FVEVAL_PLUGIN([physics_iq])
 FVEVAL_PLUGIN([physics_iq], [mse])
 FVEVAL_PLUGIN([physics_iq], [spatial_iou])
 FVEVAL_PLUGIN([physics_iq], [spatiotemporal_iou])
