@@ -482,8 +482,8 @@ int fv_frechet_from_stats(const double *mu1, const double *sigma1, const double 
                                     err, errlen);
 }
 
-int fv_frechet_distance(const fv_feature_set *a, const fv_feature_set *b, double *out, char *err,
-                        size_t errlen)
+int fv_frechet_distance_ex(const fv_feature_set *a, const fv_feature_set *b, double *out,
+                           fv_frechet_info *info, char *err, size_t errlen)
 {
     int rc;
     if ((rc = check_set(a, "first", err, errlen)) || (rc = check_set(b, "second", err, errlen)))
@@ -524,13 +524,19 @@ int fv_frechet_distance(const fv_feature_set *a, const fv_feature_set *b, double
     }
     float m = numpy_sum_f32(sq, d);
     free(sq);
-    rc = frechet_core((double)m, s1, s2, d, FV_FRECHET_AUTO, out, NULL, err, errlen);
+    rc = frechet_core((double)m, s1, s2, d, FV_FRECHET_AUTO, out, info, err, errlen);
 out:
     free(mu1);
     free(mu2);
     free(s1);
     free(s2);
     return rc;
+}
+
+int fv_frechet_distance(const fv_feature_set *a, const fv_feature_set *b, double *out, char *err,
+                        size_t errlen)
+{
+    return fv_frechet_distance_ex(a, b, out, NULL, err, errlen);
 }
 
 #ifdef HAVE_OPENBLAS_GET_NUM_THREADS

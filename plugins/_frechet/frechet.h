@@ -101,6 +101,10 @@ int fv_frechet_from_stats_ex(const double *mu1, const double *sigma1, const doub
                              const double *sigma2, size_t dim, int method, double *out,
                              fv_frechet_info *info, char *err, size_t errlen);
 
+/* fv_frechet_distance with the parts returned (info may be NULL). */
+int fv_frechet_distance_ex(const fv_feature_set *a, const fv_feature_set *b, double *out,
+                           fv_frechet_info *info, char *err, size_t errlen);
+
 /* The number of threads BLAS runs with, or 0 when the library does not say. */
 int fv_frechet_blas_threads(void);
 

@@ -3,7 +3,7 @@
  * Fréchet distance helper.
  *   test_frechet                      API checks against hand-derived values
  *   test_frechet fd A.npy B.npy [--eigen] [--repeat K]
- *                                     prints "fd=<value> seconds=<best of K> threads=<n>"
+ *                                     prints "fd=<value> seconds=<best of K> threads=<n> ..."
  *   test_frechet mean A.npy OUT       writes the set's mean as raw float32
  * .npy files: 2-D (or 1-D = one column), little-endian float32 or float64, C order.
  */
@@ -134,11 +134,12 @@ static int cmd_fd(int argc, char **argv)
     if (read_npy(argv[2], &a) || read_npy(argv[3], &b))
         goto out;
     double best = INFINITY, fd = NAN;
+    fv_frechet_info info = {0};
     char err[256];
     for (int k = 0; k < repeat; k++) {
         double t0 = now();
         int r = eigen ? fd_eigen(a, b, &fd, err, sizeof err)
-                      : fv_frechet_distance(a, b, &fd, err, sizeof err);
+                      : fv_frechet_distance_ex(a, b, &fd, &info, err, sizeof err);
         double t = now() - t0;
         if (r) {
             fprintf(stderr, "error %d: %s\n", r, err);
@@ -147,7 +148,9 @@ static int cmd_fd(int argc, char **argv)
         if (t < best)
             best = t;
     }
-    printf("fd=%.17g seconds=%.6f threads=%d\n", fd, best, fv_frechet_blas_threads());
+    printf("fd=%.17g seconds=%.6f threads=%d cholesky=%s min_eig=%.3g clamped=%zu\n", fd, best,
+           fv_frechet_blas_threads(), eigen ? "forced-off" : info.used_eigen ? "failed" : "ok",
+           info.min_eig, info.n_clamped);
     rc = 0;
 out:
     fv_feature_set_free(a);
@@ -241,6 +244,22 @@ static void check_rotated(void)
     CHECK(close_rel(got, want, 1e-12));
 }
 
+/* sigma1 = diag(-1, 1) is no covariance, but it makes the Cholesky factorisation
+ * fail: the eigen-decomposition takes over and counts the negative eigenvalue
+ * as 0, as the real part of scipy's sqrtm does for this diagonal product.
+ * S1 S2 = diag((-1+e)(1+e), (1+e)^2): FD = 2e + (2+2e) - 2(1+e) = 2e. */
+static void check_fallback(void)
+{
+    const double e = FV_FRECHET_EPS;
+    const double mu[2] = {0, 0}, s1[4] = {-1, 0, 0, 1}, s2[4] = {1, 0, 0, 1};
+    double got = NAN;
+    fv_frechet_info info;
+    CHECK(fv_frechet_from_stats_ex(mu, s1, mu, s2, 2, FV_FRECHET_AUTO, &got, &info, NULL, 0) == 0);
+    CHECK(info.used_eigen == 1);
+    CHECK(fabs(info.trace_sqrt - (1 + e)) <= 1e-14);
+    CHECK(fabs(got - 2 * e) <= 1e-14);
+}
+
 static void check_sets(void)
 {
     char err[256] = "";
@@ -326,5 +345,6 @@ int main(int argc, char **argv)
     check_diagonal(64, FV_FRECHET_AUTO);
     check_diagonal(64, FV_FRECHET_EIGEN);
     check_rotated();
+    check_fallback();
     return CHECK_DONE();
 }
