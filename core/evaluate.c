@@ -248,12 +248,18 @@ static void draw_progress(run_shared *sh, bool final)
         sh->last_draw = t;
         size_t done = atomic_load(&sh->done);
         double el = t - sh->started, rate = el > 0 ? done / el : 0;
-        double eta = rate > 0 ? (sh->total - done) / rate : 0;
-        fprintf(stderr, "\r[%zu/%zu] %.2f samples/s, ETA %d:%02d  ", done, sh->total, rate,
-                (int) (eta / 60), (int) eta % 60);
-        if (final)
-            fputc('\n', stderr);
-        fflush(stderr);
+        char line[128];
+        if (final) {
+            snprintf(line, sizeof(line), "[%zu/%zu] %.2f samples/s, took %d:%02d", done, sh->total,
+                     rate, (int) (el / 60), (int) el % 60);
+        } else if (rate <= 0) { /* no estimate before the first sample is done */
+            snprintf(line, sizeof(line), "[%zu/%zu] -- samples/s, ETA -:--", done, sh->total);
+        } else {
+            double eta = (double) (sh->total - done) / rate;
+            snprintf(line, sizeof(line), "[%zu/%zu] %.2f samples/s, ETA %d:%02d", done, sh->total,
+                     rate, (int) (eta / 60), (int) eta % 60);
+        }
+        fvi_log_status_line(line, final);
     }
     pthread_mutex_unlock(&sh->lock);
 }
@@ -418,6 +424,8 @@ int fvi_run_execute(fvi_run *run)
     pthread_t *tids = fvi_xcalloc((size_t) jobs, sizeof(*tids));
     void *(*args)[2] = fvi_xcalloc((size_t) jobs, sizeof(*args));
     int started = 0;
+    if (n)
+        draw_progress(&sh, false); /* the line is there before the first sample is done */
     for (int w = 1; w < jobs; w++) {
         args[w][0] = &sh;
         args[w][1] = (void *) (intptr_t) w;

@@ -55,6 +55,12 @@ void fvi_log(int level, const char *fmt, ...) FVEVAL_PRINTF(2, 3);
 /* Thread-safe; @p prefix (a metric name) may be NULL. */
 void fvi_vlog_prefixed(int level, const char *prefix, const char *fmt, va_list ap);
 void fvi_log_prefixed(int level, const char *prefix, const char *fmt, ...) FVEVAL_PRINTF(3, 4);
+/*
+ * Draw @p text as the terminal's transient status line on stderr (the
+ * progress line): it overwrites the previous one, and a log message erases
+ * it before printing.  @p final ends it with a newline.
+ */
+void fvi_log_status_line(const char *text, bool final);
 
 /* ---- options (options.c) ------------------------------------------------ */
 

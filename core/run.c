@@ -193,7 +193,7 @@ static bool sample_matches(const fvi_sample *s, json_t *ident)
 }
 
 /* Take result @p r (JSON) of metric @p name for sample @p i if that metric is unchanged. */
-static void adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const char *name, json_t *r)
+static bool adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const char *name, json_t *r)
 {
     for (size_t m = 0; m < run->n_metrics; m++) {
         fvi_metric_run *mr = &run->metrics[m];
@@ -201,9 +201,11 @@ static void adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const cha
             (mr->metric->desc->flags & FVEVAL_PLUGIN_SET_METRIC))
             continue;
         json_t *pm = json_object_get(prev_metrics, name);
-        if (!json_equal(json_object_get(pm, "version"), json_string(mr->metric->desc->version)) ||
+        json_t *version = json_object_get(pm, "version");
+        if (!json_is_string(version) ||
+            strcmp(json_string_value(version), mr->metric->desc->version) != 0 ||
             !json_equal(json_object_get(pm, "options"), mr->options_json))
-            return;
+            return false;
         json_t *details = json_object_get(r, "details"), *score = json_object_get(r, "score");
         fvi_result *res = &run->results[i * run->n_metrics + m];
         fvi_result_clear(res);
@@ -221,8 +223,9 @@ static void adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const cha
             res->has_score = true; /* a non-finite score was written as null */
         }
         run->has_result[i * run->n_metrics + m] = true;
-        return;
+        return true;
     }
+    return false;
 }
 
 static void alloc_results(fvi_run *run)
@@ -254,8 +257,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
             const char *name;
             json_t *r;
             json_object_foreach(json_object_get(ps, "results"), name, r) {
-                adopt_result(run, prev_metrics, i, name, r);
-                reused++;
+                reused += adopt_result(run, prev_metrics, i, name, r);
             }
         }
         json_decref(doc);
@@ -284,8 +286,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
                 const char *name;
                 json_t *r;
                 json_object_foreach(json_object_get(o, "results"), name, r) {
-                    adopt_result(run, json_object_get(header, "metrics"), i, name, r);
-                    reused++;
+                    reused += adopt_result(run, json_object_get(header, "metrics"), i, name, r);
                 }
                 if (json_is_true(json_object_get(o, "failed")))
                     run->sample_failed[i] = true;

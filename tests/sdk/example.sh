@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The SDK as a third party uses it: install fveval-sdk.pc and the header into
+# a staging directory, build sdk/examples (autoreconf, configure, make)
+# against them through pkg-config, install the plugin where pkg-config's
+# pluginsdir says, load it with --plugin-path and check its score against
+# numpy on the frames the ffmpeg CLI decodes.  The guide's minimal listing
+# (the first C block of sdk/README.md) must compile warning-free and run too.
+. "$top_srcdir/tests/lib.sh"
+need_tool "${FFMPEG_CLI:-ffmpeg}"
+need_tool pkg-config
+need_tool /usr/bin/python3
+# Building the example needs the autotools, as any checkout of a plugin
+# project does; a machine without them cannot run this test at all.
+for t in autoreconf libtoolize aclocal automake; do
+    command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed"; exit 77; }
+done
+# The example's own makes must not join the jobserver of the make running us.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+MAKE=${MAKE:-make}
+T=$TMPDIR_TEST
+FF="${FFMPEG_CLI:-ffmpeg} -nostdin -loglevel error"
+
+# 1. The SDK, staged with DESTDIR as a package build would.
+if $MAKE -s -C "$top_builddir" install-pkgconfigDATA install-sdkfvevalHEADERS DESTDIR="$T/sdk" >"$T/install.log" 2>&1; then
+    pass "SDK installed with DESTDIR"
+else
+    fail "installing the SDK"; cat "$T/install.log" >&2; finish
+fi
+pc=$(find "$T/sdk" -name fveval-sdk.pc | head -n1)
+[ -n "$pc" ] || { fail "no fveval-sdk.pc installed"; finish; }
+[ -f "$(find "$T/sdk" -path '*/fveval-1/fveval/plugin.h' | head -n1)" ] &&
+    pass "header installed as fveval-1/fveval/plugin.h" || fail "header not at include/fveval-1/fveval/plugin.h"
+# pluginsdir stays relative to ${libdir} (so --define-variable, sysroots and
+# relocated prefixes follow it), unless configure was given another one.
+want=$(sed -n 's/^pluginsdir = //p' "$top_builddir/Makefile")
+got=$(sed -n 's/^pluginsdir=//p' "$pc")
+[ "$got" = "$want" ] && pass "pc pluginsdir is '$got'" || fail "pc pluginsdir '$got', build has '$want'"
+case $want in
+    '${libdir}/fveval-1') [ "$got" = '${libdir}/fveval-1' ] && pass 'pluginsdir written as ${libdir}/fveval-1' ;;
+esac
+PKG_CONFIG_LIBDIR=$(dirname "$pc"); export PKG_CONFIG_LIBDIR
+PKG_CONFIG_PATH=; export PKG_CONFIG_PATH
+PKG_CONFIG_SYSROOT_DIR="$T/sdk"; export PKG_CONFIG_SYSROOT_DIR
+case $(pkg-config --cflags fveval-sdk) in
+    *"-I$T/sdk/"*) pass "pkg-config --cflags points into the staged SDK" ;;
+    *) fail "pkg-config --cflags: $(pkg-config --cflags fveval-sdk)" ;;
+esac
+
+# 2. The example project, built out of a copy (the source tree may be read-only).
+cp -R "$top_srcdir/sdk/examples" "$T/ex" && chmod -R u+w "$T/ex"
+(
+    cd "$T/ex" &&
+    autoreconf -fi &&
+    ./configure -q CC="${CC:-cc}" &&
+    $MAKE &&
+    $MAKE install DESTDIR="$T/stage"
+) >"$T/ex.log" 2>&1 || { fail "building the example"; tail -n 40 "$T/ex.log" >&2; finish; }
+grep -Eq '\.c:[0-9]+:[0-9]+: warning:' "$T/ex.log" && { fail "the example compiled with warnings"; grep -E '\.c:[0-9]+' "$T/ex.log" >&2; }
+pd=$(sed -n 's/^pluginsdir = //p' "$T/ex/Makefile")
+[ -n "$pd" ] && [ "$pd" = "$(pkg-config --variable=pluginsdir fveval-sdk)" ] &&
+    pass "the example's configure took pluginsdir from pkg-config" || fail "example pluginsdir '$pd'"
+roots="$T/stage$pd"
+[ -f "$roots/example/brightness/metric.so" ] && pass "installed as <pluginsdir>/example/brightness/metric.so" ||
+    { fail "example/brightness/metric.so not installed under $roots"; find "$T/stage" >&2; finish; }
+
+# 3. Load and run it.
+R="$FVEVAL --plugin-path $roots"
+expect_rc 0 $R info example.brightness && contains "frame_step" && contains "normalize"
+$FF -f lavfi -i testsrc2=size=64x48:rate=10 -frames:v 12 -c:v libx264 -pix_fmt yuv420p "$T/clip.mp4" ||
+    { fail "ffmpeg cannot make a clip"; finish; }
+expect_rc 0 $R run --videos "$T/clip.mp4" -m example.brightness -o "$T/a.json" -q
+expect_rc 0 $R run --videos "$T/clip.mp4" -m example.brightness:normalize=1:frame_step=5 -o "$T/b.json" -q
+$FF -i "$T/clip.mp4" -sws_flags bicubic+accurate_rnd+full_chroma_int -pix_fmt rgb24 -f rawvideo "$T/clip.rgb"
+/usr/bin/python3 - "$T/clip.rgb" "$T/a.json" "$T/b.json" <<'PY' && pass "scores equal numpy's BT.601 luma" || fail "example.brightness scores"
+import json, sys
+import numpy as np
+f = np.fromfile(sys.argv[1], np.uint8).reshape(-1, 48, 64, 3).astype(np.float64)
+y = (0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]).mean(axis=(1, 2))
+for path, frames, scale in ((sys.argv[2], y, 1.0), (sys.argv[3], y[::5], 1 / 255)):
+    r = json.load(open(path))["samples"][0]["results"]["example.brightness"]
+    want = frames.mean() * scale
+    assert abs(r["score"] - want) < 1e-9 * max(1, want), (path, r["score"], want)
+    got = np.array(r["details"]["frame_luma"])
+    assert got.shape == frames.shape and np.allclose(got, frames * scale, rtol=0, atol=1e-9), path
+    assert r["details"]["brightest_frame"] == (np.argmax(frames) * (5 if scale != 1 else 1))
+PY
+
+# 4. The guide's minimal metric, compiled exactly as the guide says.
+awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' "$top_srcdir/sdk/README.md" > "$T/red.c"
+mkdir -p "$T/mini/demo/red"
+if ${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror -O2 -fPIC -shared -fvisibility=hidden \
+        $(pkg-config --cflags fveval-sdk) -o "$T/mini/demo/red/metric.so" "$T/red.c"; then
+    pass "the guide's listing compiles with -Wall -Wextra -pedantic -Werror"
+    expect_rc 0 $FVEVAL --plugin-path "$T/mini" run --videos "$T/clip.mp4" -m demo.red -o "$T/red.json" -q
+    /usr/bin/python3 - "$T/clip.rgb" "$T/red.json" <<'PY' && pass "the guide's metric gives numpy's mean red" || fail "demo.red score"
+import json, sys
+import numpy as np
+f = np.fromfile(sys.argv[1], np.uint8).reshape(-1, 48, 64, 3)
+r = json.load(open(sys.argv[2]))["samples"][0]["results"]["demo.red"]
+assert abs(r["score"] - f[..., 0].astype(np.float64).mean()) < 1e-9, r
+PY
+else
+    fail "the guide's listing does not compile"
+fi
+finish
