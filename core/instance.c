@@ -378,7 +378,8 @@ void fvi_instance_free(fvi_instance *inst)
 {
     if (!inst)
         return;
-    if (inst->init_called && inst->metric->desc->uninit)
+    /* A plugin without init still releases in uninit what its setup acquired. */
+    if ((inst->init_called || inst->setup_done) && inst->metric->desc->uninit)
         inst->metric->desc->uninit(&inst->pub);
     fvi_options_free(inst->metric->desc->options, inst->pub.priv);
     free(inst->pub.priv);

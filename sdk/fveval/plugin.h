@@ -35,7 +35,8 @@
  *  - `priv` (fveval_ctx.priv) is allocated with `priv_size` bytes, zeroed,
  *    filled with option values and freed by the core.  Anything a plugin
  *    acquires in init/setup it MUST release in uninit.  If init was called,
- *    uninit is called too, even when init failed.
+ *    uninit is called too, even when init failed; so it is if setup was
+ *    called (for plugins without init).
  *  - STRING option values are core-owned copies: read them, never free them.
  *  - Samples, video frames, audio buffers and strings handed to a callback are
  *    borrowed for the duration of that call only.  Copy what must outlive it.
