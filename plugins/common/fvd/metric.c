@@ -550,7 +550,7 @@ static int npy_write(FILE *fp, const float *rows, size_t n, size_t dim)
             return -EIO;
     if (fputc('\n', fp) == EOF)
         return -EIO;
-    return n * dim && fwrite(rows, sizeof(float), n * dim, fp) != n * dim ? -EIO : 0;
+    return n * dim != 0 && fwrite(rows, sizeof(float), n * dim, fp) != n * dim ? -EIO : 0;
 }
 
 /* Read a 2-D C-order '<f4' or '<f8' .npy into float rows (caller frees). */
@@ -592,7 +592,7 @@ static int npy_read(const char *path, float **rows_out, size_t *n_out, size_t *d
         snprintf(why, whylen, "%s: want a 2-D (videos x features) array", path);
         goto out;
     }
-    rows = malloc((size_t) (n * dim ? n * dim : 1) * sizeof(float));
+    rows = malloc((size_t) (n * dim != 0 ? n * dim : 1) * sizeof(float));
     if (!rows) {
         ret = -ENOMEM;
         goto out;
