@@ -59,6 +59,40 @@ expect_rc 0 $R merge st1 st2 -o merged.json
 /usr/bin/python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert abs(a - b) <= 1e-5 * max(1, abs(a)), (a, b)' \
     "$(score merged.json)" "$s1" && pass "merged shards equal one run" || fail "merged $(score merged.json) vs $s1"
 
+# A .pt cache is in torch.save form (upstream's cache files), read back as such.
+expect_rc 0 $R run --videos gen --reference ref -m common.fvd:cache_path=$TMPDIR_TEST/feats.pt --model-dir models -o r.json -q
+expect_rc 0 /usr/bin/python3 -c 'import sys, torch; t = torch.load(sys.argv[1]); assert tuple(t.shape) == (4, 400), t.shape' feats.pt \
+    && pass "torch.load reads a .pt cache"
+expect_rc 0 $R run --videos gen -m common.fvd:cache_path=$TMPDIR_TEST/feats.pt --model-dir models -o r.json -q
+out=$(details r.json); contains '"ref_source": "cached"'
+/usr/bin/python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert abs(a - b) <= 1e-6 * max(1, abs(a)), (a, b)' "$s1" "$(score r.json)" \
+    && pass ".pt cache gives the streamed score" || fail ".pt cache: $(score r.json) vs $s1"
+# A cache made by another extractor is refused.
+cp cache/fvd/real_features_i3d.npy cache/fvd/real_features_clip.npy
+cp cache/fvd/real_features_i3d.npy.json cache/fvd/real_features_clip.npy.json
+expect_rc 0 $R run --videos gen -m common.fvd:extractor=clip --model-dir models -o r.json -q
+out=$(score r.json); contains "was made with extractor 'i3d', not 'clip'"
+rm cache/fvd/real_features_clip.npy*
+
+# CLIP (PIL bicubic shrinking 320x240 frames) and VideoMAE (16 of 20 frames) against the same computation.
+mkdir cgen cref vgen vref
+for i in 0 1 2; do
+    make_clip cgen/g$i.mp4 320 240 10 3 "" $((i * 50))
+    make_clip cref/r$i.mp4 320 240 10 3 "" $((i * 50 + 20))
+    make_clip vgen/g$i.mp4 64 48 10 20 "" $((i * 50))
+    make_clip vref/r$i.mp4 64 48 10 20 "" $((i * 50 + 20))
+done
+expect_rc 0 $R run --videos cgen --reference cref -m common.fvd:extractor=clip:chunk_size=2 --model-dir models -o clip.json -q
+expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/fvd/fvd_ref.py" "$FFMPEG_CLI" clip models cgen cref clip.json \
+    cache/fvd/real_features_clip.npy && pass "clip matches torch + PIL + scipy; cached features match" \
+    || printf '%s\n' "$out" >&2
+expect_rc 0 $R run --videos vgen --reference vref -m common.fvd:extractor=videomae --model-dir models -o vmae.json -q
+expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/fvd/fvd_ref.py" "$FFMPEG_CLI" videomae models vgen vref vmae.json \
+    cache/fvd/real_features_videomae.npy && pass "videomae matches torch + scipy; cached features match" \
+    || printf '%s\n' "$out" >&2
+expect_rc 0 $R run --videos short --reference ref -m common.fvd:extractor=videomae:cache_mode=off --model-dir models -o r.json -q
+out=$(score r.json); contains "VideoMAE needs 16 frames, got"
+
 # Skips and errors: clear reasons, no crash.
 expect_rc 0 $R run --videos gen --reference ref -m common.fvd --model-dir empty -o r.json -q
 out=$(score r.json); contains "missing model file 'i3d_torchscript.pt'"
