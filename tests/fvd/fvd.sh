@@ -27,7 +27,7 @@ details() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(ope
 expect_rc 0 $R run --videos gen --reference ref -m common.fvd --model-dir models -o i3d.json -j 2 \
     && contains "fewer than 256 videos"
 expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/fvd/fvd_ref.py" "$FFMPEG_CLI" i3d models gen ref i3d.json \
-    cache/fvd/real_features_i3d.npy && pass "i3d matches torch + scipy; cached features match" \
+    cache/fvd/real_features_i3d.npy && printf "%s\n" "$out" && pass "i3d matches torch + scipy; cached features match" \
     || printf '%s\n' "$out" >&2
 out=$(details i3d.json)
 contains '"ref_source": "streamed"' && contains '"few_videos_warning": 1' && contains '"cache_written"'
@@ -84,11 +84,11 @@ for i in 0 1 2; do
 done
 expect_rc 0 $R run --videos cgen --reference cref -m common.fvd:extractor=clip:chunk_size=2 --model-dir models -o clip.json -q
 expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/fvd/fvd_ref.py" "$FFMPEG_CLI" clip models cgen cref clip.json \
-    cache/fvd/real_features_clip.npy && pass "clip matches torch + PIL + scipy; cached features match" \
+    cache/fvd/real_features_clip.npy && printf "%s\n" "$out" && pass "clip matches torch + PIL + scipy; cached features match" \
     || printf '%s\n' "$out" >&2
 expect_rc 0 $R run --videos vgen --reference vref -m common.fvd:extractor=videomae --model-dir models -o vmae.json -q
 expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/fvd/fvd_ref.py" "$FFMPEG_CLI" videomae models vgen vref vmae.json \
-    cache/fvd/real_features_videomae.npy && pass "videomae matches torch + scipy; cached features match" \
+    cache/fvd/real_features_videomae.npy && printf "%s\n" "$out" && pass "videomae matches torch + scipy; cached features match" \
     || printf '%s\n' "$out" >&2
 expect_rc 0 $R run --videos short --reference ref -m common.fvd:extractor=videomae:cache_mode=off --model-dir models -o r.json -q
 out=$(score r.json); contains "VideoMAE needs 16 frames, got"
