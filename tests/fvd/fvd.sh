@@ -111,4 +111,8 @@ printf 'not a model\n' > bad.pt
 mkdir badmodels && cp bad.pt badmodels/i3d_torchscript.pt
 expect_rc 1 $R run --videos gen --reference ref -m common.fvd:cache_mode=off --model-dir badmodels -o r.json -q
 out=$(score r.json); contains "cannot load"
+# `fveval models`: only the selected extractor's file is needed.
+expect_rc 1 $R models --model-dir empty common.fvd:extractor=clip && contains "missing    clip_vit_b32_image.pt" \
+    && contains "videomae_base.pt  (not needed with these options)"
+expect_rc 0 $R models --model-dir models common.fvd && contains "present    i3d_torchscript.pt"
 finish
