@@ -70,7 +70,8 @@ int fvi_run_check_models(fvi_run *run, bool strict, char **err)
 {
     for (size_t m = 0; m < run->n_metrics; m++) {
         fvi_metric_run *mr = &run->metrics[m];
-        char *why = fvi_models_check_metric(mr->metric, run->env.model_dir ? run->env.model_dir : ".");
+        char *why = fvi_models_check_metric(mr->metric, mr->workers[0],
+                                            run->env.model_dir ? run->env.model_dir : ".");
         if (!why)
             continue;
         if (strict) {
@@ -107,7 +108,9 @@ static fvi_instance *worker_instance(fvi_run *run, size_t m, int w, char **err)
             int r = mr->metric->desc->setup(&inst->pub);
             if (r < 0) {
                 inst->setup_error = r;
-                inst->setup_reason = fvi_asprintf("setup failed: %s", strerror(-r));
+                inst->setup_reason = inst->model_err
+                                         ? fvi_asprintf("setup failed: %s", inst->model_err)
+                                         : fvi_asprintf("setup failed: %s", strerror(-r));
             }
         }
     }

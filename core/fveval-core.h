@@ -287,6 +287,7 @@ typedef struct fvi_instance {
     int setup_error;
     char *setup_reason;
     fvi_strv model_paths;     /* strings handed out by the model_path service */
+    char *model_err;          /* reason of the last failed model service call */
 } fvi_instance;
 
 extern const fveval_host fvi_host;
@@ -372,8 +373,26 @@ char *fvi_model_dir_resolve(const char *cli_dir);
  * Sets *path_out (caller frees) when present, else *why (caller frees).
  */
 fvi_model_status fvi_model_check(const char *dir, const fveval_model_file *mf, char **path_out, char **why);
-/* NULL when every model file of @p m is present and valid, else the first reason (caller frees). */
-char *fvi_models_check_metric(const fvi_metric *m, const char *dir);
+/*
+ * NULL when every model file of @p m that @p inst needs (its model_needed
+ * callback; every file when NULL or inst is NULL) is present and valid, else
+ * the first reason (caller frees).
+ */
+char *fvi_models_check_metric(const fvi_metric *m, const fvi_instance *inst, const char *dir);
+/* Whether @p inst (NULL: with any options) needs declared model file @p name. */
+bool fvi_model_needed(const fvi_metric *m, const fvi_instance *inst, const char *name);
+
+/* ---- model runtime (torch/none.c; libfveval-torch) --------------------------------- */
+
+#include "torch/torch.h"
+
+/*
+ * The model runtime: libfveval-torch, loaded on the first call (thread-safe),
+ * or a table whose services fail with the reason it is unavailable.
+ */
+const fvt_api *fvi_torch_api(void);
+/* fvt_api.device_check that loads nothing for "cpu". */
+int fvi_torch_device_check(const char *device, char *err, size_t errlen);
 
 /* ---- building samples (samples.c) -------------------------------------------- */
 

@@ -339,6 +339,12 @@ static int cmd_plugins(fvi_cli *cli, int argc, char **argv)
     return FVI_EXIT_OK;
 }
 
+#ifdef HAVE_TORCH
+#define FVI_RUNTIME_NAME "libtorch"
+#else
+#define FVI_RUNTIME_NAME "none"
+#endif
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -359,7 +365,8 @@ int main(int argc, char **argv)
         fputs(usage_text, stdout);
         rc = FVI_EXIT_OK;
     } else if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
-        printf("fveval %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, FVEVAL_ABI_MAJOR, FVEVAL_ABI_MINOR);
+        printf("fveval %s (plugin ABI %d.%d, model runtime: %s)\n", PACKAGE_VERSION, FVEVAL_ABI_MAJOR,
+               FVEVAL_ABI_MINOR, FVI_RUNTIME_NAME);
         rc = FVI_EXIT_OK;
     } else if (strcmp(cmd, "list") == 0) {
         rc = cmd_list(&cli, argc - 1, argv + 1);

@@ -200,6 +200,113 @@ static const char *host_device(fveval_ctx *ctx)
     return env && env->device ? env->device : "cpu";
 }
 
+/* ---- model runtime ------------------------------------------------------------------- */
+
+static void set_model_err(fvi_instance *inst, char *why_owned)
+{
+    free(inst->model_err);
+    inst->model_err = why_owned;
+}
+
+static fveval_model *host_model_load(fveval_ctx *ctx, const char *name)
+{
+    fvi_instance *inst = INST(ctx);
+    set_model_err(inst, NULL);
+    const fveval_model_file *mf = inst->metric->desc->models;
+    const fveval_model_file *decl = NULL;
+    for (size_t i = 0; name && mf && mf[i].name && !decl; i++)
+        if (strcmp(mf[i].name, name) == 0)
+            decl = &mf[i];
+    if (!decl) {
+        set_model_err(inst, fvi_asprintf("model file '%s' is not declared by %s", name ? name : "(null)",
+                                         inst->metric->name));
+        return NULL;
+    }
+    if (!fvi_torch_api()->available) {
+        char err[256];
+        fvi_torch_api()->module_load(NULL, NULL, err, sizeof(err));
+        set_model_err(inst, fvi_xstrdup(err));
+        return NULL;
+    }
+    const char *dir = inst->env && inst->env->model_dir ? inst->env->model_dir : ".";
+    char *path = NULL, *why = NULL;
+    if (fvi_model_check(dir, decl, &path, &why) != FVI_MODEL_PRESENT) {
+        set_model_err(inst, why);
+        return NULL;
+    }
+    char err[1024];
+    fvt_module *m = fvi_torch_api()->module_load(path, host_device(ctx), err, sizeof(err));
+    free(path);
+    if (!m)
+        set_model_err(inst, fvi_xstrdup(err));
+    return (fveval_model *) m;
+}
+
+static int host_model_run(fveval_ctx *ctx, fveval_model *m, const char *method, const fveval_arg *args,
+                          size_t n_args, fveval_tensor **outs, size_t max_outs)
+{
+    fvi_instance *inst = INST(ctx);
+    set_model_err(inst, NULL);
+    char err[1024];
+    int r = fvi_torch_api()->module_run((fvt_module *) m, method, args, n_args, (fvt_tensor **) outs, max_outs,
+                                  err, sizeof(err));
+    if (r < 0)
+        set_model_err(inst, fvi_xstrdup(err));
+    return r;
+}
+
+static void host_model_free(fveval_ctx *ctx, fveval_model *m)
+{
+    (void) ctx;
+    fvi_torch_api()->module_free((fvt_module *) m);
+}
+
+static int host_tensor_shape(fveval_ctx *ctx, const fveval_tensor *t, int64_t *shape, int max_dims)
+{
+    (void) ctx;
+    int nd = fvi_torch_api()->tensor_ndim((const fvt_tensor *) t);
+    const int64_t *s = fvi_torch_api()->tensor_shape((const fvt_tensor *) t);
+    for (int i = 0; shape && s && i < nd && i < max_dims; i++)
+        shape[i] = s[i];
+    return nd;
+}
+
+static const float *host_tensor_data(fveval_ctx *ctx, const fveval_tensor *t)
+{
+    (void) ctx;
+    return fvi_torch_api()->tensor_data((const fvt_tensor *) t);
+}
+
+static void host_tensor_free(fveval_ctx *ctx, fveval_tensor *t)
+{
+    (void) ctx;
+    fvi_torch_api()->tensor_free((fvt_tensor *) t);
+}
+
+static int host_tensor_save(fveval_ctx *ctx, const fveval_arg *t, const char *path)
+{
+    fvi_instance *inst = INST(ctx);
+    set_model_err(inst, NULL);
+    char err[1024];
+    int r = fvi_torch_api()->tensor_save(t, path, err, sizeof(err));
+    if (r < 0)
+        set_model_err(inst, fvi_xstrdup(err));
+    return r;
+}
+
+static fveval_tensor *host_tensor_load(fveval_ctx *ctx, const char *path)
+{
+    fvi_instance *inst = INST(ctx);
+    set_model_err(inst, NULL);
+    char err[1024];
+    fvt_tensor *t = fvi_torch_api()->tensor_load(path, err, sizeof(err));
+    if (!t)
+        set_model_err(inst, fvi_xstrdup(err));
+    return (fveval_tensor *) t;
+}
+
+static const char *host_model_error(fveval_ctx *ctx) { return INST(ctx)->model_err; }
+
 const fveval_host fvi_host = {
     .size = sizeof(fveval_host),
     .abi_version = FVEVAL_ABI_VERSION,
@@ -222,6 +329,15 @@ const fveval_host fvi_host = {
     .state_read = host_state_read,
     .model_path = host_model_path,
     .device = host_device,
+    .model_load = host_model_load,
+    .model_run = host_model_run,
+    .model_free = host_model_free,
+    .tensor_shape = host_tensor_shape,
+    .tensor_data = host_tensor_data,
+    .tensor_free = host_tensor_free,
+    .tensor_save = host_tensor_save,
+    .tensor_load = host_tensor_load,
+    .model_error = host_model_error,
 };
 
 /* ---- instances ---------------------------------------------------------------------- */
@@ -262,13 +378,15 @@ void fvi_instance_free(fvi_instance *inst)
 {
     if (!inst)
         return;
-    if (inst->init_called && inst->metric->desc->uninit)
+    /* A plugin without init still releases in uninit what its setup acquired. */
+    if ((inst->init_called || inst->setup_done) && inst->metric->desc->uninit)
         inst->metric->desc->uninit(&inst->pub);
     fvi_options_free(inst->metric->desc->options, inst->pub.priv);
     free(inst->pub.priv);
     free(inst->options_spec);
     free(inst->setup_reason);
     fvi_strv_free(&inst->model_paths);
+    free(inst->model_err);
     free(inst);
 }
 

@@ -25,7 +25,8 @@ int fvi_cmd_models(fvi_cli *cli, int argc, char **argv)
             fputs("Usage: fveval models [--model-dir DIR] [METRIC...]\n"
                   "List the model files each metric needs, which are present, and how to get the\n"
                   "missing ones.  Lookup: --model-dir, $FVEVAL_MODEL_DIR, $XDG_CACHE_HOME/fveval/models\n"
-                  "(default ~/.cache/fveval/models).  Exit 1 if any needed file is missing.\n",
+                  "(default ~/.cache/fveval/models).  Exit 1 if any needed file is missing;\n"
+                  "options select what is needed (fveval models common.fvd:extractor=clip).\n",
                   stdout);
             fvi_strv_free(&names);
             return FVI_EXIT_OK;
@@ -69,12 +70,18 @@ int fvi_cmd_models(fvi_cli *cli, int argc, char **argv)
             continue;
         printf("\n%s\n", m->name);
         shown++;
+        /* With the options given (or the defaults), which files are needed at all. */
+        char *ierr = NULL;
+        fvi_instance *inst = fvi_instance_new(m, sel.items[i].options, &ierr);
+        free(ierr);
         for (size_t k = 0; mf[k].name; k++) {
             char *why = NULL;
             fvi_model_status st = fvi_model_check(dir, &mf[k], NULL, &why);
-            printf("  %-10s %s\n", status_name(st), mf[k].name);
+            bool needed = fvi_model_needed(m, inst, mf[k].name);
+            printf("  %-10s %s%s\n", status_name(st), mf[k].name, needed ? "" : "  (not needed with these options)");
             if (st != FVI_MODEL_PRESENT) {
-                rc = FVI_EXIT_PARTIAL;
+                if (needed)
+                    rc = FVI_EXIT_PARTIAL;
                 if (st == FVI_MODEL_BAD_HASH)
                     printf("             %s\n", why);
                 if (mf[k].source)
@@ -84,6 +91,7 @@ int fvi_cmd_models(fvi_cli *cli, int argc, char **argv)
             }
             free(why);
         }
+        fvi_instance_free(inst);
     }
     if (!shown)
         printf("\n(no selected metric needs model files)\n");

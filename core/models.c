@@ -121,10 +121,19 @@ fvi_model_status fvi_model_check(const char *dir, const fveval_model_file *mf, c
     return FVI_MODEL_PRESENT;
 }
 
-char *fvi_models_check_metric(const fvi_metric *m, const char *dir)
+bool fvi_model_needed(const fvi_metric *m, const fvi_instance *inst, const char *name)
+{
+    if (!inst || !FVI_DESC_HAS(m->desc, model_needed) || !m->desc->model_needed)
+        return true;
+    return m->desc->model_needed((fveval_ctx *) &inst->pub, name) != 0;
+}
+
+char *fvi_models_check_metric(const fvi_metric *m, const fvi_instance *inst, const char *dir)
 {
     const fveval_model_file *mf = m->desc->models;
     for (size_t i = 0; mf && mf[i].name; i++) {
+        if (!fvi_model_needed(m, inst, mf[i].name))
+            continue;
         char *why = NULL;
         if (fvi_model_check(dir, &mf[i], NULL, &why) != FVI_MODEL_PRESENT)
             return why;

@@ -391,12 +391,10 @@ static int save_states(fvi_run *run, const char *dir, char **err)
 
 static int check_device(const char *device)
 {
-    if (!device || strcmp(device, "cpu") == 0)
+    char err[512];
+    if (fvi_torch_device_check(device, err, sizeof(err)) == 0)
         return 0;
-    if (fvi_str_has_prefix(device, "cuda"))
-        return fvi_cli_error("device '%s' is not available: this build has no CUDA support (available: cpu)",
-                             device);
-    return fvi_cli_error("unknown device '%s' (use cpu or cuda:N)", device);
+    return fvi_cli_error("%s", err);
 }
 
 static int default_jobs(void)

@@ -35,7 +35,8 @@
  *  - `priv` (fveval_ctx.priv) is allocated with `priv_size` bytes, zeroed,
  *    filled with option values and freed by the core.  Anything a plugin
  *    acquires in init/setup it MUST release in uninit.  If init was called,
- *    uninit is called too, even when init failed.
+ *    uninit is called too, even when init failed; so it is if setup was
+ *    called (for plugins without init).
  *  - STRING option values are core-owned copies: read them, never free them.
  *  - Samples, video frames, audio buffers and strings handed to a callback are
  *    borrowed for the duration of that call only.  Copy what must outlive it.
@@ -51,6 +52,23 @@
  *  - The log function is thread-safe.  Plugins MUST NOT write to stdout or
  *    stderr; they log through fveval_log().
  *
+ * Models (ABI 1.1)
+ *  - model_load() hands out a TorchScript module loaded from a declared model
+ *    file onto the run's device (`--device`).  The plugin owns it and MUST
+ *    release it with fveval_model_free() (typically in uninit).  A module is
+ *    used by the instance that loaded it only.
+ *  - Tensors returned by fveval_model_run() and fveval_tensor_load() are
+ *    float32 host copies owned by the plugin: release each with
+ *    fveval_tensor_free().  Their data pointer is valid until then.
+ *  - Input tensors are described by fveval_arg (shape + float buffer) and
+ *    are copied during the call.
+ *  - A failing model service returns NULL or a negative code; the reason is
+ *    then readable with fveval_model_error() until the next model service
+ *    call on the same ctx.  When setup fails after a model service failed,
+ *    the core reports that reason as the skip reason.
+ *  - In a core built without libtorch every model service fails with the
+ *    reason "built without libtorch".
+ *
  * Return values: 0 on success or a negative errno-style code.  From compute
  * (or accumulate), `-ENOTSUP` means "not applicable to this sample": the
  * sample is recorded as skipped with the reason given through
@@ -60,6 +78,7 @@
 #ifndef FVEVAL_PLUGIN_H
 #define FVEVAL_PLUGIN_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,7 +88,7 @@ extern "C" {
 #endif
 
 #define FVEVAL_ABI_MAJOR 1
-#define FVEVAL_ABI_MINOR 0
+#define FVEVAL_ABI_MINOR 1
 #define FVEVAL_ABI_VERSION (((uint32_t) FVEVAL_ABI_MAJOR << 16) | (uint32_t) FVEVAL_ABI_MINOR)
 
 #if defined(_WIN32)
@@ -258,6 +277,15 @@ typedef struct fveval_plugin {
     int (*load_state)(fveval_ctx *ctx, fveval_state *in);
     /** Release what init/setup acquired.  May be NULL. */
     void (*uninit)(fveval_ctx *ctx);
+
+    /* ---- ABI 1.1 ---- */
+    /**
+     * Whether this instance, with its option values, needs the declared
+     * model file @p name (e.g. only the selected extractor's weights).
+     * Return nonzero if it does.  NULL: every declared file is needed.
+     * The core checks only the needed files before a run.
+     */
+    int (*model_needed)(fveval_ctx *ctx, const char *name);
     /* ABI rule: append only below this line, and bump FVEVAL_ABI_MINOR. */
 } fveval_plugin;
 
@@ -272,6 +300,44 @@ typedef const fveval_plugin *(*fveval_plugin_entry_fn)(void);
 #define FVEVAL_PLUGIN_DEFINE(desc)                                              \
     FVEVAL_PLUGIN_EXPORT const fveval_plugin *fveval_plugin_entry(void);        \
     FVEVAL_PLUGIN_EXPORT const fveval_plugin *fveval_plugin_entry(void) { return &(desc); }
+
+/* ------------------------------------------------------------------------- */
+/** @name Model runtime (ABI 1.1) */
+
+typedef struct fveval_model fveval_model;   /**< opaque: a loaded TorchScript module */
+typedef struct fveval_tensor fveval_tensor; /**< opaque: a host float32 tensor */
+
+/** Type of a model call argument.  Append-only. */
+typedef enum fveval_arg_type {
+    FVEVAL_ARG_NONE = 0,
+    FVEVAL_ARG_TENSOR = 1, /**< float32 tensor from shape + data */
+    FVEVAL_ARG_BOOL = 2,   /**< i (0 or 1) */
+    FVEVAL_ARG_INT = 3,    /**< i */
+    FVEVAL_ARG_DOUBLE = 4  /**< d */
+} fveval_arg_type;
+
+/**
+ * One argument of fveval_model_run(), after the module itself.  Layout
+ * frozen for ABI major 1.
+ */
+typedef struct fveval_arg {
+    fveval_arg_type type;
+    int ndim;                /**< TENSOR: number of dimensions */
+    const int64_t *shape;    /**< TENSOR: ndim sizes */
+    const float *data;       /**< TENSOR: prod(shape) floats, row-major (copied) */
+    int64_t i;               /**< BOOL, INT */
+    double d;                /**< DOUBLE */
+    const char *name;        /**< NULL: positional; else a keyword argument */
+    const void *reserved[2]; /**< MUST be NULL */
+} fveval_arg;
+
+/** A positional tensor argument. */
+#define FVEVAL_ARG_TENSOR_OF(nd, shp, dat) \
+    ((fveval_arg){.type = FVEVAL_ARG_TENSOR, .ndim = (nd), .shape = (shp), .data = (dat)})
+/** A keyword bool argument (@p nm NULL for positional). */
+#define FVEVAL_ARG_BOOL_OF(nm, v) ((fveval_arg){.type = FVEVAL_ARG_BOOL, .i = (v), .name = (nm)})
+/** A keyword int argument (@p nm NULL for positional). */
+#define FVEVAL_ARG_INT_OF(nm, v) ((fveval_arg){.type = FVEVAL_ARG_INT, .i = (v), .name = (nm)})
 
 /* ------------------------------------------------------------------------- */
 /** @name Host services */
@@ -324,6 +390,33 @@ struct fveval_host {
     const char *(*model_path)(fveval_ctx *ctx, const char *name);
     /** The run's device string: "cpu", "cuda:0", ... */
     const char *(*device)(fveval_ctx *ctx);
+
+    /* ---- ABI 1.1: the model runtime ---- */
+    /**
+     * Load the declared model file @p name (a TorchScript archive; sha256
+     * checked) onto the run's device.  NULL on failure (fveval_model_error).
+     */
+    fveval_model *(*model_load)(fveval_ctx *ctx, const char *name);
+    /**
+     * Call @p method ("forward" when NULL) with @p args, autograd off.  Up
+     * to @p max_outs result tensors (a tensor, or a tuple/list of tensors)
+     * are stored in @p outs, owned by the caller.  Returns how many tensors
+     * the method returned, or a negative errno-style code.
+     */
+    int (*model_run)(fveval_ctx *ctx, fveval_model *m, const char *method, const fveval_arg *args,
+                     size_t n_args, fveval_tensor **outs, size_t max_outs);
+    void (*model_free)(fveval_ctx *ctx, fveval_model *m);
+    /** Number of dimensions; the first @p max_dims sizes go to @p shape (may be NULL). */
+    int (*tensor_shape)(fveval_ctx *ctx, const fveval_tensor *t, int64_t *shape, int max_dims);
+    /** Row-major float32 data, valid until tensor_free. */
+    const float *(*tensor_data)(fveval_ctx *ctx, const fveval_tensor *t);
+    void (*tensor_free)(fveval_ctx *ctx, fveval_tensor *t);
+    /** Write a TENSOR arg as a plain tensor file Python's torch.load reads.  0 or negative. */
+    int (*tensor_save)(fveval_ctx *ctx, const fveval_arg *t, const char *path);
+    /** Read a plain tensor file (torch.save of a tensor, or tensor_save).  NULL on failure. */
+    fveval_tensor *(*tensor_load)(fveval_ctx *ctx, const char *path);
+    /** Reason of the last failed model service call on @p ctx, or NULL. */
+    const char *(*model_error)(fveval_ctx *ctx);
     /* ABI rule: append only below this line, and bump FVEVAL_ABI_MINOR. */
 };
 
@@ -456,6 +549,66 @@ static inline const char *fveval_model_path(fveval_ctx *ctx, const char *name)
 }
 
 static inline const char *fveval_device(fveval_ctx *ctx) { return ctx->host->device(ctx); }
+
+/** Whether the core's host table has @p member (it may be older than the plugin). */
+#define FVEVAL_HOST_HAS(host, member) \
+    ((host)->size >= offsetof(fveval_host, member) + sizeof((host)->member))
+
+static inline fveval_model *fveval_model_load(fveval_ctx *ctx, const char *name)
+{
+    return FVEVAL_HOST_HAS(ctx->host, model_error) ? ctx->host->model_load(ctx, name) : NULL;
+}
+
+static inline int fveval_model_run(fveval_ctx *ctx, fveval_model *m, const char *method,
+                                   const fveval_arg *args, size_t n_args, fveval_tensor **outs,
+                                   size_t max_outs)
+{
+    if (!FVEVAL_HOST_HAS(ctx->host, model_error))
+        return -ENOSYS;
+    return ctx->host->model_run(ctx, m, method, args, n_args, outs, max_outs);
+}
+
+static inline void fveval_model_free(fveval_ctx *ctx, fveval_model *m)
+{
+    if (m && FVEVAL_HOST_HAS(ctx->host, model_error))
+        ctx->host->model_free(ctx, m);
+}
+
+static inline int fveval_tensor_shape(fveval_ctx *ctx, const fveval_tensor *t, int64_t *shape,
+                                      int max_dims)
+{
+    return ctx->host->tensor_shape(ctx, t, shape, max_dims);
+}
+
+static inline const float *fveval_tensor_data(fveval_ctx *ctx, const fveval_tensor *t)
+{
+    return ctx->host->tensor_data(ctx, t);
+}
+
+static inline void fveval_tensor_free(fveval_ctx *ctx, fveval_tensor *t)
+{
+    if (t && FVEVAL_HOST_HAS(ctx->host, model_error))
+        ctx->host->tensor_free(ctx, t);
+}
+
+static inline int fveval_tensor_save(fveval_ctx *ctx, const fveval_arg *t, const char *path)
+{
+    return FVEVAL_HOST_HAS(ctx->host, model_error) ? ctx->host->tensor_save(ctx, t, path) : -ENOSYS;
+}
+
+static inline fveval_tensor *fveval_tensor_load(fveval_ctx *ctx, const char *path)
+{
+    return FVEVAL_HOST_HAS(ctx->host, model_error) ? ctx->host->tensor_load(ctx, path) : NULL;
+}
+
+/** Why the last model service call failed; a fixed text when the core predates ABI 1.1. */
+static inline const char *fveval_model_error(fveval_ctx *ctx)
+{
+    if (!FVEVAL_HOST_HAS(ctx->host, model_error))
+        return "the core has no model runtime (plugin ABI < 1.1)";
+    const char *e = ctx->host->model_error(ctx);
+    return e ? e : "unknown error";
+}
 
 /** Pointer to pixel (x, y) of frame t. */
 static inline const uint8_t *fveval_video_pixel(const fveval_video *v, int t, int y, int x)
