@@ -28,7 +28,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <fveval/plugin.h>
 
@@ -50,6 +49,9 @@
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 #define MAX_WINDOW 63
+#define BLOCK 16  /* outputs per inner block of the vertical pass (see vertical_sum) */
+#define HBLOCK 8  /* same for the horizontal pass: 4 accumulators each, kept in registers */
+#define MARGIN 64 /* spare zeros/floats past each row: >= BLOCK, HBLOCK */
 #define NQ 4 /* filtered quantities: x, y, x^2 + y^2, x*y */
 
 typedef struct {
@@ -123,9 +125,10 @@ static int ssim_scratch(ssim_priv *p, int width, int height)
     free(p->vsum);
     size_t row = (size_t) 3 * (size_t) width;
     p->vlead = (size_t) 3 * (size_t) p->pad;
-    /* Right margin: the window reaches 3 * (ws - 1 - pad) past the last output. */
-    p->vstride = p->vlead + row + (size_t) 3 * (size_t) p->ws + 8;
-    p->ring = malloc((size_t) p->ws * NQ * row * sizeof(float));
+    /* Right margin: the window reaches 3 * (ws - 1 - pad) past the last output, and a
+     * block of the horizontal pass up to BLOCK - 1 further. */
+    p->vstride = p->vlead + row + (size_t) 3 * (size_t) p->ws + MARGIN;
+    p->ring = malloc(((size_t) p->ws * NQ * row + MARGIN) * sizeof(float));
     p->vsum = calloc(NQ * p->vstride, sizeof(double));
     if (!p->ring || !p->vsum) {
         free(p->ring);
@@ -153,15 +156,33 @@ static ALWAYS_INLINE void load_row(float *restrict q, const uint8_t *restrict a,
     }
 }
 
-/* v[i] += w * q[i] for the NQ quantities. */
-static ALWAYS_INLINE void vertical_add(double *restrict v, size_t vstride, const float *restrict q, size_t n,
-                         double w)
+/*
+ * Loops below work on blocks of BLOCK outputs with the taps outside and the
+ * block inside: the block loop has a constant trip count, so it vectorises
+ * and its accumulators stay in registers, whatever the window size.
+ */
+
+/* v[i] = sum over the nk rows r of w[r] * q[r][i], i < n: one quantity's vertical sums. */
+static ALWAYS_INLINE void vertical_sum(double *restrict v, const float *const *q,
+                                       const double *w, int nk, size_t n)
 {
-    for (int j = 0; j < NQ; j++) {
-        double *restrict vj = v + j * vstride;
-        const float *restrict qj = q + j * n;
-        for (size_t i = 0; i < n; i++)
-            vj[i] += w * (double) qj[i];
+    size_t i0 = 0;
+    for (; i0 + BLOCK <= n; i0 += BLOCK) {
+        double acc[BLOCK] = {0};
+        for (int r = 0; r < nk; r++) {
+            const float *restrict qr = q[r] + i0;
+            const double wr = w[r];
+            for (int l = 0; l < BLOCK; l++)
+                acc[l] += wr * (double) qr[l];
+        }
+        for (int l = 0; l < BLOCK; l++)
+            v[i0 + l] = acc[l];
+    }
+    for (; i0 < n; i0++) {
+        double acc = 0;
+        for (int r = 0; r < nk; r++)
+            acc += w[r] * (double) q[r][i0];
+        v[i0] = acc;
     }
 }
 
@@ -169,26 +190,38 @@ static ALWAYS_INLINE void vertical_add(double *restrict v, size_t vstride, const
  * Horizontal pass over one row of vertical sums and the SSIM map of that
  * row: returns the sum of the map over n outputs.  v points at output 0 of
  * quantity 0 minus 3 * pad (the zero margin), so tap k of output i is
- * v[i + 3k].  Inlined with ws constant for the default window.
+ * v[i + 3k].  The last block reads into the zero margin and drops the
+ * lanes past n.
  */
-static ALWAYS_INLINE double row_ssim(const double *restrict v, size_t vstride, const double *restrict g, int ws, size_t n)
+static ALWAYS_INLINE double row_ssim(const double *restrict v, size_t vstride,
+                                     const double *restrict g, int ws, size_t n)
 {
     const double *restrict vx = v, *restrict vy = v + vstride, *restrict vs = v + 2 * vstride,
                            *restrict vp = v + 3 * vstride;
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        double mx = 0, my = 0, ms = 0, mp = 0;
+    double part[HBLOCK] = {0}; /* per-lane sums: no serial FP reduction chain */
+    for (size_t i0 = 0; i0 < n; i0 += HBLOCK) {
+        double mx[HBLOCK] = {0}, my[HBLOCK] = {0}, ms[HBLOCK] = {0}, mp[HBLOCK] = {0};
         for (int k = 0; k < ws; k++) {
-            mx += g[k] * vx[i + 3 * (size_t) k];
-            my += g[k] * vy[i + 3 * (size_t) k];
-            ms += g[k] * vs[i + 3 * (size_t) k];
-            mp += g[k] * vp[i + 3 * (size_t) k];
+            const size_t o = i0 + 3 * (size_t) k;
+            const double gk = g[k];
+            for (int l = 0; l < HBLOCK; l++) {
+                mx[l] += gk * vx[o + l];
+                my[l] += gk * vy[o + l];
+                ms[l] += gk * vs[o + l];
+                mp[l] += gk * vp[o + l];
+            }
         }
-        double mxy = mx * my, mm = mx * mx + my * my;
-        double num = (2.0 * mxy + C1) * (2.0 * (mp - mxy) + C2);
-        double den = (mm + C1) * ((ms - mm) + C2);
-        sum += num / den;
+        const size_t m = n - i0;
+        for (int l = 0; l < HBLOCK; l++) {
+            double mxy = mx[l] * my[l], mm = mx[l] * mx[l] + my[l] * my[l];
+            double num = (2.0 * mxy + C1) * (2.0 * (mp[l] - mxy) + C2);
+            double den = (mm + C1) * ((ms[l] - mm) + C2);
+            part[l] += (size_t) l < m ? num / den : 0.0;
+        }
     }
+    double sum = 0;
+    for (int l = 0; l < HBLOCK; l++)
+        sum += part[l];
     return sum;
 }
 
@@ -210,11 +243,14 @@ SSIM_CLONES static double frame_ssim(void *state, const fvpx_frame *a, const fvp
             load_row(p->ring + (size_t) (loaded % ws) * NQ * row, a->data + loaded * a->linesize,
                      b->data + loaded * b->linesize, row);
         double *v0 = p->vsum + p->vlead;
-        for (int j = 0; j < NQ; j++)
-            memset(v0 + j * p->vstride, 0, row * sizeof(double));
-        for (int k = k0; k < k1; k++) {
-            int y = o - pad + k;
-            vertical_add(v0, p->vstride, p->ring + (size_t) (y % ws) * NQ * row, row, p->g[k]);
+        for (int j = 0; j < NQ; j++) {
+            const float *q[MAX_WINDOW];
+            for (int k = k0; k < k1; k++)
+                q[k - k0] = p->ring + ((size_t) ((o - pad + k) % ws) * NQ + (size_t) j) * row;
+            if (ws == 11 && k1 - k0 == 11) /* away from the top and bottom edges */
+                vertical_sum(v0 + j * p->vstride, q, p->g, 11, row);
+            else
+                vertical_sum(v0 + j * p->vstride, q, p->g + k0, k1 - k0, row);
         }
         /* Output column c reads columns c - pad + k: element i reads v0[i - 3 pad + 3k]. */
         if (ws == 11) /* the default: taps unrolled */
