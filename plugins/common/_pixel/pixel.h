@@ -16,6 +16,9 @@
 
 #include <fveval/plugin.h>
 
+/* The sample fields of a paired metric: "video" and "reference", both required. */
+extern const fveval_field fvpx_paired_fields[];
+
 /* One frame's geometry and bytes: RGB24, row y at data + y * linesize. */
 typedef struct fvpx_frame {
     const uint8_t *data;
@@ -48,5 +51,19 @@ double *fvpx_map_frames(const fveval_video *a, int a_first, const fveval_video *
 /* Score = mean of values[0..n) (in order, double), details[key] = values. */
 void fvpx_report_mean(fveval_ctx *ctx, fveval_result *res, const char *key, const double *values,
                       int n);
+
+/*
+ * The whole compute of a paired per-frame metric: fvpx_get_pair, then
+ * @p prepare (may be NULL; sizes scratch for the video's geometry, returns
+ * 0 or a negative errno), then fn over the compared frames, reported with
+ * fvpx_report_mean under "per_frame".
+ */
+int fvpx_compute_paired(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res,
+                        fvpx_frame_fn fn, void *state,
+                        int (*prepare)(void *state, const fveval_video *video));
+
+/* Exact sums over all bytes of two same-size frames: of (a - b)^2, and of |a - b|. */
+uint64_t fvpx_sum_squared_diff(const fvpx_frame *a, const fvpx_frame *b);
+uint64_t fvpx_sum_abs_diff(const fvpx_frame *a, const fvpx_frame *b);
 
 #endif

@@ -11,10 +11,8 @@
  * bytes ((a - b)^2 / 255^2 is the same quantity), which is both the exact
  * value upstream's float32 sum approximates and much faster.
  */
-#include <errno.h>
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
 
 #include <fveval/plugin.h>
 
@@ -31,56 +29,17 @@ static const fveval_option psnr_options[] = {
     {.name = NULL},
 };
 
-static const fveval_field psnr_fields[] = {
-    {.name = "video", .type = FVEVAL_FIELD_VIDEO, .flags = FVEVAL_FIELD_REQUIRED,
-     .help = "generated clip"},
-    {.name = "reference", .type = FVEVAL_FIELD_VIDEO, .flags = FVEVAL_FIELD_REQUIRED,
-     .help = "ground-truth clip of the same size"},
-    {.name = NULL},
-};
-
-/* Sum of squared byte differences over one row of n bytes. */
-static uint64_t row_sse(const uint8_t *a, const uint8_t *b, int n)
-{
-    uint64_t sse = 0;
-    /* 32-bit partial sums (which vectorise well) over blocks that cannot overflow. */
-    for (int i0 = 0; i0 < n; i0 += 65536) {
-        int end = n - i0 < 65536 ? n : i0 + 65536;
-        uint32_t part = 0;
-        for (int i = i0; i < end; i++) {
-            int d = (int) a[i] - (int) b[i];
-            part += (uint32_t) (d * d);
-        }
-        sse += part;
-    }
-    return sse;
-}
-
 static double frame_psnr(void *state, const fvpx_frame *a, const fvpx_frame *b)
 {
     const psnr_priv *p = state;
-    const int n = 3 * a->width;
-    uint64_t sse = 0;
-    for (int y = 0; y < a->height; y++)
-        sse += row_sse(a->data + y * a->linesize, b->data + y * b->linesize, n);
-    double mse = (double) sse / (255.0 * 255.0) / ((double) n * a->height);
+    double n = 3.0 * a->width * a->height;
+    double mse = (double) fvpx_sum_squared_diff(a, b) / (255.0 * 255.0) / n;
     return 10.0 * log10(p->max_val * p->max_val / fmax(mse, 1e-10));
 }
 
 static int psnr_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res)
 {
-    psnr_priv *p = fveval_priv(ctx);
-    const fveval_video *v, *r;
-    int n;
-    int ret = fvpx_get_pair(ctx, s, res, &v, &r, &n);
-    if (ret < 0)
-        return ret;
-    double *values = fvpx_map_frames(v, 0, r, 0, n, frame_psnr, p);
-    if (!values)
-        return -ENOMEM;
-    fvpx_report_mean(ctx, res, "per_frame", values, n);
-    free(values);
-    return 0;
+    return fvpx_compute_paired(ctx, s, res, frame_psnr, fveval_priv(ctx), NULL);
 }
 
 static const fveval_plugin psnr_plugin = {
@@ -98,7 +57,7 @@ static const fveval_plugin psnr_plugin = {
     .version = "1.0",
     .license = "Apache-2.0",
     .flags = FVEVAL_PLUGIN_HIGHER_IS_BETTER,
-    .fields = psnr_fields,
+    .fields = fvpx_paired_fields,
     .options = psnr_options,
     .priv_size = sizeof(psnr_priv),
     .compute = psnr_compute,

@@ -72,14 +72,6 @@ static const fveval_option ssim_options[] = {
     {.name = NULL},
 };
 
-static const fveval_field ssim_fields[] = {
-    {.name = "video", .type = FVEVAL_FIELD_VIDEO, .flags = FVEVAL_FIELD_REQUIRED,
-     .help = "generated clip"},
-    {.name = "reference", .type = FVEVAL_FIELD_VIDEO, .flags = FVEVAL_FIELD_REQUIRED,
-     .help = "ground-truth clip of the same size"},
-    {.name = NULL},
-};
-
 /* Upstream's constants for data range 1. */
 static const double C1 = 0.01 * 0.01;
 static const double C2 = 0.03 * 0.03;
@@ -266,22 +258,14 @@ SSIM_CLONES static double frame_ssim(void *state, const fvpx_frame *a, const fvp
     return total / ((double) out_row * out_h);
 }
 
+static int ssim_prepare(void *state, const fveval_video *v)
+{
+    return ssim_scratch(state, v->width, v->height);
+}
+
 static int ssim_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res)
 {
-    ssim_priv *p = fveval_priv(ctx);
-    const fveval_video *v, *r;
-    int n;
-    int ret = fvpx_get_pair(ctx, s, res, &v, &r, &n);
-    if (ret < 0)
-        return ret;
-    if (ssim_scratch(p, v->width, v->height) < 0)
-        return -ENOMEM;
-    double *values = fvpx_map_frames(v, 0, r, 0, n, frame_ssim, p);
-    if (!values)
-        return -ENOMEM;
-    fvpx_report_mean(ctx, res, "per_frame", values, n);
-    free(values);
-    return 0;
+    return fvpx_compute_paired(ctx, s, res, frame_ssim, fveval_priv(ctx), ssim_prepare);
 }
 
 static const fveval_plugin ssim_plugin = {
@@ -301,7 +285,7 @@ static const fveval_plugin ssim_plugin = {
     .version = "1.0",
     .license = "Apache-2.0",
     .flags = FVEVAL_PLUGIN_HIGHER_IS_BETTER,
-    .fields = ssim_fields,
+    .fields = fvpx_paired_fields,
     .options = ssim_options,
     .priv_size = sizeof(ssim_priv),
     .init = ssim_init,

@@ -22,30 +22,10 @@ static const fveval_field flicker_fields[] = {
     {.name = NULL},
 };
 
-static uint64_t row_sad(const uint8_t *a, const uint8_t *b, int n)
-{
-    uint64_t sad = 0;
-    /* 32-bit partial sums (which vectorise well) over blocks that cannot overflow. */
-    for (int i0 = 0; i0 < n; i0 += 1 << 24) {
-        int end = n - i0 < (1 << 24) ? n : i0 + (1 << 24);
-        uint32_t part = 0;
-        for (int i = i0; i < end; i++) {
-            int d = (int) a[i] - (int) b[i];
-            part += (uint32_t) (d < 0 ? -d : d);
-        }
-        sad += part;
-    }
-    return sad;
-}
-
 static double pair_mae(void *state, const fvpx_frame *a, const fvpx_frame *b)
 {
     (void) state;
-    const int n = 3 * a->width;
-    uint64_t sad = 0;
-    for (int y = 0; y < a->height; y++)
-        sad += row_sad(a->data + y * a->linesize, b->data + y * b->linesize, n);
-    return (double) sad / ((double) n * a->height);
+    return (double) fvpx_sum_abs_diff(a, b) / (3.0 * a->width * a->height);
 }
 
 static int flicker_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res)
