@@ -10,9 +10,13 @@
  * How it is computed here, and why it still gives upstream's numbers:
  *  - The window is outer(g, g), so the 2-D filter is a vertical pass then a
  *    horizontal pass of g (zero padding is separable too).
- *  - Pixel values are upstream's float32 byte / 255 (a 256-entry table), held
- *    in double: their squares and products are then exact.  Only
- *    sxx + syy enters the formula, so x^2 + y^2 is filtered as one input.
+ *  - Values are taken in byte units (x = byte, not byte / 255): the moments
+ *    scale by 255 and 255^2, so C1 and C2 are scaled by 255^2 and the ratio
+ *    is unchanged.  The per-row inputs x, y, x^2 + y^2 and x*y are then
+ *    small integers, exact in float32.  (Upstream's inputs are float32
+ *    byte / 255, which is byte / 255 to 3e-8; frame values move by up to
+ *    ~2e-8 relative for it.)  Only sxx + syy enters the formula, so x^2 and
+ *    y^2 are filtered as one sum.
  *  - The filter sums and the map are evaluated in double: the variances
  *    are differences of nearly equal numbers (E[x^2] - E[x]^2), and float32
  *    (what upstream runs in) is off by up to ~1e-6 relative on a frame's
@@ -47,7 +51,7 @@
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 #define MAX_WINDOW 63
-#define BLOCK 16  /* outputs per inner block of the vertical pass (see vertical_sum) */
+#define BLOCK 32  /* outputs per inner block of the vertical pass (see vertical_sum) */
 #define HBLOCK 8  /* same for the horizontal pass: 4 accumulators each, kept in registers */
 #define MARGIN 64 /* spare values past each row: >= BLOCK, HBLOCK */
 #define NQ 4 /* filtered quantities: x, y, x^2 + y^2, x*y */
@@ -58,8 +62,7 @@ typedef struct {
     int ws, pad;            /* window size, zero padding (ws / 2) */
     double g[MAX_WINDOW];   /* 1-D weights (float32 values, as upstream) */
     int width, height;      /* what the scratch was sized for */
-    double unit[256];       /* byte k -> upstream's float32 k / 255, exactly */
-    double *ring;           /* ws rows x NQ x (3 * width) inputs */
+    float *ring;            /* ws rows x NQ x (3 * width) inputs, in byte units */
     double *vsum;           /* NQ rows of vertical sums, zero-padded on both sides */
     size_t vstride;         /* doubles from one vsum row to the next */
     size_t vlead;           /* zeros before element 0 of a vsum row */
@@ -72,9 +75,9 @@ static const fveval_option ssim_options[] = {
     {.name = NULL},
 };
 
-/* Upstream's constants for data range 1. */
-static const double C1 = 0.01 * 0.01;
-static const double C2 = 0.03 * 0.03;
+/* C1 = 0.01^2 and C2 = 0.03^2 for data range 1, in byte units (x 255^2). */
+static const double C1 = 0.01 * 0.01 * 255.0 * 255.0;
+static const double C2 = 0.03 * 0.03 * 255.0 * 255.0;
 
 static int ssim_init(fveval_ctx *ctx)
 {
@@ -96,10 +99,6 @@ static int ssim_init(fveval_ctx *ctx)
     }
     for (int k = 0; k < p->ws; k++)
         p->g[k] = (double) (e[k] / (float) sum);
-    /* Upstream's frames are float32 byte / 255: use those values, not exact k / 255 (on
-     * noisy content the difference reaches 1e-6 relative through the variances). */
-    for (int k = 0; k < 256; k++)
-        p->unit[k] = (double) ((float) k / 255.0f);
     return 0;
 }
 
@@ -123,7 +122,7 @@ static int ssim_scratch(ssim_priv *p, int width, int height)
     /* Right margin: the window reaches 3 * (ws - 1 - pad) past the last output, and a
      * block of the horizontal pass up to BLOCK - 1 further. */
     p->vstride = p->vlead + row + (size_t) 3 * (size_t) p->ws + MARGIN;
-    p->ring = malloc(((size_t) p->ws * NQ * row + MARGIN) * sizeof(double));
+    p->ring = malloc(((size_t) p->ws * NQ * row + MARGIN) * sizeof(float));
     p->vsum = calloc(NQ * p->vstride, sizeof(double));
     if (!p->ring || !p->vsum) {
         free(p->ring);
@@ -137,19 +136,23 @@ static int ssim_scratch(ssim_priv *p, int width, int height)
     return 0;
 }
 
-/* The NQ inputs of one RGB row pair, into ring slot @p q (NQ rows of n values). */
-static ALWAYS_INLINE void load_row(double *restrict q, const uint8_t *restrict a,
-                                   const uint8_t *restrict b, size_t n,
-                                   const double *restrict unit)
+/*
+ * The NQ inputs of one RGB row pair, into ring slot @p q (NQ rows of n
+ * values): x, y, x^2 + y^2, x*y in byte units, integers below 2^17 and so
+ * exact in float32 (half the memory traffic of doubles, which is what the
+ * vertical pass is bound by).
+ */
+static ALWAYS_INLINE void load_row(float *restrict q, const uint8_t *restrict a,
+                                   const uint8_t *restrict b, size_t n)
 {
-    double *restrict qx = q, *restrict qy = q + n, *restrict qs = q + 2 * n,
-                     *restrict qp = q + 3 * n;
+    float *restrict qx = q, *restrict qy = q + n, *restrict qs = q + 2 * n,
+                    *restrict qp = q + 3 * n;
     for (size_t i = 0; i < n; i++) {
-        double x = unit[a[i]], y = unit[b[i]];
-        qx[i] = x;
-        qy[i] = y;
-        qs[i] = x * x + y * y;
-        qp[i] = x * y;
+        int x = a[i], y = b[i];
+        qx[i] = (float) x;
+        qy[i] = (float) y;
+        qs[i] = (float) (x * x + y * y);
+        qp[i] = (float) (x * y);
     }
 }
 
@@ -160,17 +163,18 @@ static ALWAYS_INLINE void load_row(double *restrict q, const uint8_t *restrict a
  */
 
 /* v[i] = sum over the nk rows r of w[r] * q[r][i], i < n: one quantity's vertical sums. */
-static ALWAYS_INLINE void vertical_sum(double *restrict v, const double *const *q,
+static ALWAYS_INLINE void vertical_sum(double *restrict v, const float *const *q,
                                        const double *w, int nk, size_t n)
 {
     size_t i0 = 0;
     for (; i0 + BLOCK <= n; i0 += BLOCK) {
         double acc[BLOCK] = {0};
+#pragma GCC unroll 16
         for (int r = 0; r < nk; r++) {
-            const double *restrict qr = q[r] + i0;
+            const float *restrict qr = q[r] + i0;
             const double wr = w[r];
             for (int l = 0; l < BLOCK; l++)
-                acc[l] += wr * qr[l];
+                acc[l] += wr * (double) qr[l];
         }
         for (int l = 0; l < BLOCK; l++)
             v[i0 + l] = acc[l];
@@ -178,7 +182,7 @@ static ALWAYS_INLINE void vertical_sum(double *restrict v, const double *const *
     for (; i0 < n; i0++) {
         double acc = 0;
         for (int r = 0; r < nk; r++)
-            acc += w[r] * q[r][i0];
+            acc += w[r] * (double) q[r][i0];
         v[i0] = acc;
     }
 }
@@ -238,10 +242,10 @@ SSIM_CLONES static double frame_ssim(void *state, const fvpx_frame *a, const fvp
         int k1 = h - o + pad < ws ? h - o + pad : ws;
         for (; loaded < o - pad + k1; loaded++)
             load_row(p->ring + (size_t) (loaded % ws) * NQ * row, a->data + loaded * a->linesize,
-                     b->data + loaded * b->linesize, row, p->unit);
+                     b->data + loaded * b->linesize, row);
         double *v0 = p->vsum + p->vlead;
         for (int j = 0; j < NQ; j++) {
-            const double *q[MAX_WINDOW];
+            const float *q[MAX_WINDOW];
             for (int k = k0; k < k1; k++)
                 q[k - k0] = p->ring + ((size_t) ((o - pad + k) % ws) * NQ + (size_t) j) * row;
             if (ws == 11 && k1 - k0 == 11) /* away from the top and bottom edges */
