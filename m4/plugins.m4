@@ -5,3 +5,13 @@ FVEVAL_PLUGIN([physics_iq], [spatial_iou])
 FVEVAL_PLUGIN([physics_iq], [spatiotemporal_iou])
 FVEVAL_PLUGIN([physics_iq], [weighted_spatial_iou])
 FVEVAL_PLUGIN([common], [fvd], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
+
+# pixel metrics; their per-pixel loops want GCC's full vectoriser cost model
+# (plain -O2 skips loops that need a remainder or a runtime check).
+PIXEL_KERNEL_CFLAGS=
+AX_CHECK_COMPILE_FLAG_SIMPLE([-fvect-cost-model=dynamic],
+  [PIXEL_KERNEL_CFLAGS=-fvect-cost-model=dynamic])
+AC_SUBST([PIXEL_KERNEL_CFLAGS])
+FVEVAL_PLUGIN([common], [psnr])
+FVEVAL_PLUGIN([common], [ssim])
+FVEVAL_PLUGIN([vbench], [temporal_flickering])
