@@ -30,7 +30,7 @@ static const char run_usage[] =
     "Metrics and output:\n"
     "  -m, --metrics LIST       all, group.*, names, comma lists; NAME:key=value:... sets options\n"
     "  -o, --output FILE        results file (default results.json, or results.csv)\n"
-    "  --format json|csv|table  output format (table: print to stdout)\n"
+    "  --format json|csv|table  output format (table: print to stdout, and JSON to -o FILE if given)\n"
     "  --config FILE            YAML run file with the same keys; flags override it\n"
     "  -j, --jobs N             samples decoded and scored at once (default: cores)\n"
     "  --device cpu|cuda:N      where model metrics run (default cpu)\n"
@@ -503,7 +503,8 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         }
         free(text);
     }
-    if (table_only || isatty(STDOUT_FILENO))
+    /* --format table always prints; with -o the file still gets the JSON. */
+    if (strcmp(format, "table") == 0 || isatty(STDOUT_FILENO))
         fvi_results_print_table(doc, stdout);
     json_decref(doc);
 out:
