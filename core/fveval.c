@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ static const char usage_text[] =
     "\n"
     "Plugin roots, in order: --plugin-path, $FVEVAL_PLUGIN_PATH, then\n"
     "$FVEVAL_PLUGIN_SYSTEM_PATH if set (empty: none), else " FVEVAL_PLUGINSDIR ".\n"
+    "A --plugin-path directory that cannot be read is an error (exit 2) except for\n"
+    "`fveval plugins`, which reports it with every other scan outcome.\n"
     "\n"
     "Exit status: 0 done (skipped samples are not failures); 1 some samples failed\n"
     "to decode or a metric errored (results are still written); 2 usage or\n"
@@ -347,6 +350,27 @@ static int cmd_plugins(fvi_cli *cli, int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+/* A directory the user named with --plugin-path that cannot be read is a usage
+ * error for the commands that use plugins: going on would silently score with
+ * other plugins, or none.  `fveval plugins` still scans and reports it (the scan
+ * itself never aborts), as do unreadable roots from the environment. */
+static int check_cli_plugin_paths(const fvi_cli *cli)
+{
+    fvi_strv dirs = {0};
+    int rc = FVI_EXIT_OK;
+    for (size_t i = 0; i < cli->plugin_paths.n; i++)
+        fvi_strv_split(&dirs, cli->plugin_paths.v[i], ':');
+    for (size_t i = 0; i < dirs.n && rc == FVI_EXIT_OK; i++) {
+        DIR *d = opendir(dirs.v[i]);
+        if (d)
+            closedir(d);
+        else
+            rc = fvi_cli_error("plugin path '%s': cannot read directory: %s", dirs.v[i], strerror(errno));
+    }
+    fvi_strv_free(&dirs);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     fvi_cli cli = {0};
@@ -361,6 +385,13 @@ int main(int argc, char **argv)
         return FVI_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    static const char *const plugin_commands[] = {"list", "info", "run", "merge", "models"};
+    for (size_t i = 0; i < sizeof(plugin_commands) / sizeof(plugin_commands[0]); i++) {
+        if (strcmp(cmd, plugin_commands[i]) == 0 && (rc = check_cli_plugin_paths(&cli)) != 0) {
+            fvi_cli_free(&cli);
+            return rc;
+        }
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage_text, stdout);
         rc = FVI_EXIT_OK;

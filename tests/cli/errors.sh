@@ -20,10 +20,16 @@ expect_rc 2 $F run -m nosuch --videos /dev/null && one_line && contains "unknown
 expect_rc 2 $FVEVAL --log-level loud list && one_line && contains "unknown log level"
 expect_rc 2 $FVEVAL --plugin-path && one_line && contains "needs a value"
 
-# An unreadable plugin directory is recorded, never fatal.
+# A --plugin-path that cannot be read: a usage error for commands that use
+# plugins; `plugins` records it (the scan never aborts), as it does for roots
+# from the environment.
+expect_rc 2 $FVEVAL --plugin-path "$r:$TMPDIR_TEST/does-not-exist" list && one_line && \
+    contains "plugin path '$TMPDIR_TEST/does-not-exist': cannot read directory"
+expect_rc 2 $FVEVAL --plugin-path "$TMPDIR_TEST/does-not-exist" run -m fixture.ok --videos /dev/null && one_line
 expect_rc 0 $FVEVAL --plugin-path "$TMPDIR_TEST/does-not-exist" plugins
 contains "unreadable"
 contains "cannot read directory"
+expect_rc 0 env FVEVAL_PLUGIN_PATH="$TMPDIR_TEST/does-not-exist" $F list && contains "fixture.ok"
 
 # info is generated from the descriptor.
 expect_rc 0 $F info fixture.ok
