@@ -286,6 +286,33 @@ static void check_fallback(void)
     CHECK(fabs(got - 2 * e) <= 1e-14);
 }
 
+/* A Cholesky factorisation that fails late, with off-diagonal entries: the
+ * fallback must rebuild S1 from what dpotrf left, so AUTO equals EIGEN
+ * (which never factorises) on the same indefinite S1. */
+static void check_late_fallback(void)
+{
+    enum { D = 40 };
+    static double s1[D * D], s2[D * D];
+    double mu[D] = {0};
+    for (size_t i = 0; i < D; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double v1 = i == j ? 2.0 + 0.1 * (double)i : 0.3 * cos((double)(i * 7 + j * 3));
+            double v2 = i == j ? 1.5 + 0.05 * (double)(i % 9) : 0.2 * sin((double)(i * 5 + j));
+            s1[i * D + j] = s1[j * D + i] = v1;
+            s2[i * D + j] = s2[j * D + i] = v2;
+        }
+    s1[(D - 1) * D + (D - 1)] = -3.0; /* indefinite only in the last pivot */
+    double auto_fd = NAN, eigen_fd = NAN;
+    fv_frechet_info ia, ie;
+    CHECK(fv_frechet_from_stats_ex(mu, s1, mu, s2, D, FV_FRECHET_AUTO, &auto_fd, &ia, NULL, 0) ==
+          0);
+    CHECK(fv_frechet_from_stats_ex(mu, s1, mu, s2, D, FV_FRECHET_EIGEN, &eigen_fd, &ie, NULL,
+                                   0) == 0);
+    CHECK(ia.used_eigen == 1 && ie.used_eigen == 1);
+    CHECK(auto_fd == eigen_fd);
+    CHECK(ia.trace_sqrt > 0 && ia.trace_sqrt == ie.trace_sqrt);
+}
+
 static void check_sets(void)
 {
     char err[256] = "";
@@ -372,5 +399,6 @@ int main(int argc, char **argv)
     check_diagonal(64, FV_FRECHET_EIGEN);
     check_rotated();
     check_fallback();
+    check_late_fallback();
     return CHECK_DONE();
 }
