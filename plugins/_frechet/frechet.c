@@ -31,26 +31,31 @@
 /* Matrices of at least this size are placed on transparent huge pages. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* A d×d double matrix.  Large ones are aligned to 2 MiB and the kernel is
- * asked for transparent huge pages: a fresh 2048×2048 matrix then costs 16
- * page faults instead of 8192, which on a virtual machine were a quarter of
- * the run time.  Freed with free(). */
-static double *matrix_alloc(size_t d)
+/* A large scratch buffer.  Large ones are aligned to 2 MiB and the kernel is
+ * asked for transparent huge pages: a fresh 2048×2048 double matrix then
+ * costs 16 page faults instead of 8192, which on a virtual machine were a
+ * quarter of the run time.  Freed with free(). */
+static void *big_alloc(size_t bytes)
 {
-    if (d && d > SIZE_MAX / sizeof(double) / d)
-        return NULL;
-    size_t bytes = d * d * sizeof(double);
     if (bytes < HUGE_PAGE)
         return malloc(bytes ? bytes : 1);
     if (bytes > SIZE_MAX - HUGE_PAGE)
         return NULL;
     bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    double *m = aligned_alloc(HUGE_PAGE, bytes);
+    void *m = aligned_alloc(HUGE_PAGE, bytes);
 #ifdef MADV_HUGEPAGE
     if (m)
         (void)madvise(m, bytes, MADV_HUGEPAGE); /* a hint: failure changes nothing */
 #endif
     return m;
+}
+
+/* A d×d double matrix, or NULL. */
+static double *matrix_alloc(size_t d)
+{
+    if (d && d > SIZE_MAX / sizeof(double) / d)
+        return NULL;
+    return big_alloc(d * d * sizeof(double));
 }
 
 struct fv_feature_set {
@@ -239,7 +244,7 @@ static int covariance(const fv_feature_set *s, double *sigma, char *err, size_t 
     if (chunk > n)
         chunk = n;
     double *mean = calloc(d, sizeof(double));
-    double *c = chunk <= SIZE_MAX / sizeof(double) / d ? malloc(chunk * d * sizeof(double)) : NULL;
+    double *c = chunk <= SIZE_MAX / sizeof(double) / d ? big_alloc(chunk * d * sizeof(double)) : NULL;
     if (!mean || !c) {
         free(mean);
         free(c);
