@@ -28,7 +28,7 @@
 /* NumPy's pairwise-summation block. */
 #define NPY_PW_BLOCKSIZE 128
 
-/* Matrices of at least this size are placed on transparent huge pages. */
+/* Scratch buffers of at least this size are placed on transparent huge pages. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
 /* A large scratch buffer.  Large ones are aligned to 2 MiB and the kernel is
@@ -236,8 +236,8 @@ static int check_rows_finite(const fv_feature_set *s, char *err, size_t errlen)
 static int covariance(const fv_feature_set *s, double *sigma, char *err, size_t errlen)
 {
     const size_t n = s->n, d = s->dim;
-    /* 8 MiB of doubles per chunk: big enough that dsyrk runs at full speed,
-     * small enough to stay in cache between centring and dsyrk. */
+    /* 8 MiB of doubles per chunk bounds the scratch memory; dsyrk is as fast
+     * on 512-row chunks as on one 2048-row block (D = 2048, measured). */
     size_t chunk = ((size_t)1 << 20) / d;
     if (chunk < 64)
         chunk = 64;
