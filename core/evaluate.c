@@ -56,6 +56,13 @@ int fvi_run_init(fvi_run *run, const fvi_selection *sel, const fvi_env *env, int
         mr->options = fvi_xstrdup(sel->items[i].options);
         mr->workers = fvi_xcalloc((size_t) run->jobs, sizeof(*mr->workers));
         mr->has_corpus = is_set_metric(mr) || mr->metric->desc->finalize;
+        const fveval_plugin *d = mr->metric->desc;
+        mr->single_instance = mr->has_corpus && !d->merge && !(d->save_state && d->load_state);
+        pthread_mutex_init(&mr->lock, NULL);
+        if (mr->single_instance && run->jobs > 1)
+            fvi_log(FVEVAL_LOG_INFO,
+                    "%s has no merge: one instance takes every sample, one at a time",
+                    mr->metric->name);
         fvi_result_init(&mr->corpus);
         /* The first instance checks the options; it becomes worker 0's. */
         mr->workers[0] = fvi_instance_new_env(mr->metric, mr->options, &run->env, err);
@@ -111,6 +118,7 @@ static fvi_instance *worker_instance(fvi_run *run, size_t m, int w, char **err)
                 inst->setup_reason = inst->model_err
                                          ? fvi_asprintf("setup failed: %s", inst->model_err)
                                          : fvi_asprintf("setup failed: %s", strerror(-r));
+                fvi_log(FVEVAL_LOG_ERROR, "%s: %s", mr->metric->name, inst->setup_reason);
             }
         }
     }
@@ -267,6 +275,90 @@ static void draw_progress(run_shared *sh, bool final)
     pthread_mutex_unlock(&sh->lock);
 }
 
+/* How a sample is named in log lines: its video file, else its position. */
+static char *sample_label(const fvi_sample *s)
+{
+    const char *p = fvi_sample_path(s, "video");
+    if (!p)
+        p = fvi_sample_path(s, "reference");
+    return p ? fvi_xstrdup(p) : fvi_asprintf("sample %lld", (long long) s->index);
+}
+
+/* One line on stderr per failed sample and metric: what a user greps for. */
+static void log_failure(const fvi_metric_run *mr, const fvi_sample *s, const char *msg)
+{
+    char *label = sample_label(s);
+    fvi_log(FVEVAL_LOG_ERROR, "%s: %s: %s", mr->metric->name, label, msg);
+    free(label);
+}
+
+/* The message of a failed callback: its own text, else its skip text, else the code's. */
+static char *failure_text(int r, char *own, char *skip)
+{
+    if (own)
+        return fvi_xstrdup(own);
+    if (skip)
+        return fvi_xstrdup(skip);
+    if (r > 0)
+        return fvi_asprintf("invalid return code %d (callbacks return 0 or a negative errno code)", r);
+    return fvi_xstrdup(strerror(-r));
+}
+
+/*
+ * Settle what compute/finalize left in @p res after returning @p r: an error
+ * (negative or positive code, or an error text), a skip, or a score.
+ * Returns true for an error.
+ */
+static bool settle_result(fvi_result *res, int r, const char *no_score_reason)
+{
+    if (res->error || (r < 0 && r != -ENOTSUP) || r > 0) {
+        if (!res->error)
+            fvi_result_set_error(res, failure_text(r, NULL, res->skip));
+        return true;
+    }
+    if (r == -ENOTSUP) {
+        if (!res->skip)
+            res->skip = fvi_xstrdup(no_score_reason);
+    } else if (!res->has_score && !res->skip) {
+        res->skip = fvi_xstrdup("the metric returned no score");
+    }
+    return false;
+}
+
+/* Record in sample @p i why set metric @p m did not take it in. */
+static void set_metric_note(fvi_run *run, size_t i, size_t m, char *skip_owned, char *error_owned)
+{
+    fvi_result *res = &run->results[i * run->n_metrics + m];
+    fvi_result_clear(res);
+    fvi_result_init(res);
+    res->skip = skip_owned;
+    res->error = error_owned;
+    run->has_result[i * run->n_metrics + m] = true;
+}
+
+/* Feed sample @p i to set metric @p m through instance @p inst; note a skip or an error. */
+static void accumulate_sample(fvi_run *run, size_t m, size_t i, fvi_instance *inst)
+{
+    fvi_metric_run *mr = &run->metrics[m];
+    fvi_sample *s = run->samples.v[i];
+    free(inst->acc_msg);
+    inst->acc_msg = NULL;
+    inst->acc_is_error = false;
+    int r = mr->metric->desc->accumulate(&inst->pub, s);
+    if (r == -ENOTSUP && !inst->acc_is_error) {
+        set_metric_note(run, i, m,
+                        inst->acc_msg ? fvi_xstrdup(inst->acc_msg) : fvi_xstrdup("not applicable to this sample"),
+                        NULL);
+    } else if (r != 0 || inst->acc_is_error) {
+        char *msg = failure_text(r ? r : -EIO, inst->acc_msg, NULL);
+        log_failure(mr, s, msg);
+        set_metric_note(run, i, m, NULL, msg);
+        run->sample_failed[i] = true;
+    }
+    free(inst->acc_msg);
+    inst->acc_msg = NULL;
+}
+
 static void process_sample(run_shared *sh, int w, size_t i)
 {
     fvi_run *run = sh->run;
@@ -312,47 +404,40 @@ static void process_sample(run_shared *sh, int w, size_t i)
         if (missing || broken) {
             if (failed)
                 run->sample_failed[i] = true;
+            char *why = missing ? fvi_asprintf("missing field '%s'", missing) : fvi_xstrdup(broken);
             if (!set)
-                res->skip = missing ? fvi_asprintf("missing field '%s'", missing) : fvi_xstrdup(broken);
+                res->skip = why;
+            else if (!s->is_reference || failed) /* set metrics show what they did not count */
+                set_metric_note(run, i, m, why, NULL);
             else
-                fvi_log(FVEVAL_LOG_DEBUG, "%s: sample %zu not accumulated: %s%s%s", mr->metric->name, i,
-                        missing ? "missing field '" : "", missing ? missing : broken, missing ? "'" : "");
+                free(why); /* an extra reference a set metric does not use */
             continue;
         }
 
         char *err = NULL;
-        fvi_instance *inst = worker_instance(run, m, w, &err);
+        if (mr->single_instance)
+            pthread_mutex_lock(&mr->lock);
+        fvi_instance *inst = worker_instance(run, m, mr->single_instance ? 0 : w, &err);
         if (!inst || inst->setup_error) {
-            if (!set)
-                res->skip = inst ? fvi_xstrdup(inst->setup_reason) : err;
+            char *why = inst ? fvi_xstrdup(inst->setup_reason) : err;
+            if (inst)
+                free(err);
+            if (set)
+                set_metric_note(run, i, m, NULL, why);
             else
-                free(err);
-            if (!set && inst)
-                free(err);
+                fvi_result_set_error(res, why);
             run->sample_failed[i] = true;
-            continue;
-        }
-        if (set) {
-            int r = d->accumulate(&inst->pub, s);
-            if (r < 0 && r != -ENOTSUP) {
-                fvi_log(FVEVAL_LOG_ERROR, "%s: sample %zu: accumulate failed: %s", mr->metric->name, i,
-                        strerror(-r));
+        } else if (set) {
+            accumulate_sample(run, m, i, inst);
+        } else {
+            int r = d->compute(&inst->pub, s, res);
+            if (settle_result(res, r, "not applicable to this sample")) {
+                log_failure(mr, s, res->error);
                 run->sample_failed[i] = true;
             }
-            continue;
         }
-        int r = d->compute(&inst->pub, s, res);
-        if (r == -ENOTSUP) {
-            if (!res->skip)
-                res->skip = fvi_xstrdup("not applicable to this sample");
-        } else if (r < 0) {
-            free(res->skip);
-            res->skip = fvi_asprintf("error: %s", strerror(-r));
-            json_object_set_new(res->details, "error", json_true());
-            run->sample_failed[i] = true;
-        } else if (!res->has_score && !res->skip) {
-            res->skip = fvi_xstrdup("the metric returned no score");
-        }
+        if (mr->single_instance)
+            pthread_mutex_unlock(&mr->lock);
     }
     fvi_sample_release_media(s);
     journal_sample(sh, i);
@@ -373,6 +458,32 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/*
+ * A set metric without merge but with save_state and load_state: load_state
+ * adds a saved state to what an instance holds, which is what merge does.
+ */
+static int merge_through_state(const fveval_plugin *d, fvi_instance *dst, fvi_instance *src)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&buf, &len);
+    if (!w)
+        return -ENOMEM;
+    fvi_state out = {w};
+    int r = d->save_state(&src->pub, &out);
+    if (fclose(w) != 0 && r == 0)
+        r = -EIO;
+    if (r == 0 && len > 0) {
+        FILE *rd = fmemopen(buf, len, "rb");
+        fvi_state in = {rd};
+        r = rd ? d->load_state(&dst->pub, &in) : -ENOMEM;
+        if (rd)
+            fclose(rd);
+    }
+    free(buf);
+    return r;
+}
+
 fvi_instance *fvi_run_merged_instance(fvi_run *run, size_t m, char **err)
 {
     fvi_metric_run *mr = &run->metrics[m];
@@ -385,12 +496,12 @@ fvi_instance *fvi_run_merged_instance(fvi_run *run, size_t m, char **err)
             dst = src;
             continue;
         }
-        if (mr->metric->desc->merge) {
-            int r = mr->metric->desc->merge(&dst->pub, &src->pub);
-            if (r < 0) {
-                *err = fvi_asprintf("%s: merge failed: %s", mr->metric->name, strerror(-r));
-                return NULL;
-            }
+        int r = mr->metric->desc->merge ? mr->metric->desc->merge(&dst->pub, &src->pub)
+                                        : merge_through_state(mr->metric->desc, dst, src);
+        if (r != 0) {
+            *err = fvi_asprintf("%s: merge failed: %s", mr->metric->name,
+                                r > 0 ? "invalid return code" : strerror(-r));
+            return NULL;
         }
         fvi_instance_free(src);
         mr->workers[w] = NULL;
@@ -468,14 +579,13 @@ int fvi_run_execute(fvi_run *run)
             continue;
         }
         int r = mr->metric->desc->finalize(&inst->pub, &mr->corpus);
-        if (r < 0 && r != -ENOTSUP) {
-            free(mr->corpus.skip);
-            mr->corpus.skip = fvi_asprintf("error: %s", strerror(-r));
-            json_object_set_new(mr->corpus.details, "error", json_true());
+        if (settle_result(&mr->corpus, r, "not applicable")) {
+            fvi_log(FVEVAL_LOG_ERROR, "%s: corpus: %s", mr->metric->name, mr->corpus.error);
             run->any_failure = true;
-        } else if (!mr->corpus.has_score && !mr->corpus.skip) {
-            mr->corpus.skip = fvi_xstrdup(r == -ENOTSUP ? "not applicable" : "the metric returned no score");
         }
+        /* A corpus value that misses samples must say so. */
+        for (size_t i = 0; i < n; i++)
+            mr->corpus.failed_samples += run->has_result[i * nm + m] && run->results[i * nm + m].error;
         mr->corpus_done = true;
     }
     return run->any_failure ? FVI_EXIT_PARTIAL : FVI_EXIT_OK;
@@ -492,6 +602,7 @@ void fvi_run_free(fvi_run *run)
         free(mr->unavailable);
         json_decref(mr->options_json);
         fvi_result_clear(&mr->corpus);
+        pthread_mutex_destroy(&mr->lock);
     }
     free(run->metrics);
     size_t cells = run->samples.n * run->n_metrics;

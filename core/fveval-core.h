@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include <fveval/plugin.h>
@@ -131,7 +132,17 @@ typedef struct fvi_metric {
     char *root;
     const fveval_plugin *desc;
     void *handle;     /* lt_dlhandle; never closed during a run */
+    /* FVI_WARNED_* bits: warnings given once per metric and process.  Set
+     * through const pointers from any worker, hence atomic. */
+    _Atomic unsigned warned;
 } fvi_metric;
+
+#define FVI_WARNED_DUP_DETAIL 0x1u
+#define FVI_WARNED_DUP_SCORE  0x2u
+/* Give a warning of kind @p bit about @p m only the first time. */
+bool fvi_metric_warn_once(const fvi_metric *m, unsigned bit);
+/* "higher", "lower" or "none" from the descriptor's flags. */
+const char *fvi_metric_direction(const fveval_plugin *d);
 
 typedef struct fvi_registry {
     fvi_metric *metrics;  /* sorted by name */
@@ -250,13 +261,31 @@ typedef struct fveval_result {
     double score;
     bool has_score;
     char *skip;      /* skip reason, or NULL */
+    char *error;     /* error message (the result is an error), or NULL */
+    int64_t failed_samples; /* corpus results: samples whose accumulate failed */
     json_t *details; /* object, owned */
+    const struct fvi_metric *metric; /* whose result (for once-per-metric warnings), or NULL */
 } fvi_result;
 
 void fvi_result_init(fvi_result *r);
 void fvi_result_clear(fvi_result *r);
-/* JSON {"score": ..., "details": {...}} (new reference). */
+/* Make @p r an error with @p msg (owned), dropping any score or skip. */
+void fvi_result_set_error(fvi_result *r, char *msg_owned);
+/* Whether @p r holds a usable score (no skip, no error). */
+bool fvi_result_scored(const fvi_result *r);
+/*
+ * JSON {"score": x|null, "skipped": "why"|null, "error": "message"|null,
+ * "details": {...}} (results schema 2; new reference).
+ */
 json_t *fvi_result_to_json(const fvi_result *r);
+/*
+ * Read a result written by fvi_result_to_json, or by schema 1 (where
+ * "skipped" and "error": true lived in details).  Returns false when @p j
+ * is not a result object.
+ */
+bool fvi_result_from_json(fvi_result *r, json_t *j);
+/* The results schema this core writes. */
+#define FVI_RESULTS_SCHEMA 2
 /* A finite double as JSON real, anything else as null. */
 json_t *fvi_json_number(double v);
 
@@ -288,6 +317,8 @@ typedef struct fvi_instance {
     char *setup_reason;
     fvi_strv model_paths;     /* strings handed out by the model_path service */
     char *model_err;          /* reason of the last failed model service call */
+    char *acc_msg;            /* accumulate_status text for the sample in hand, or NULL */
+    bool acc_is_error;
 } fvi_instance;
 
 extern const fveval_host fvi_host;
@@ -425,6 +456,13 @@ typedef struct fvi_metric_run {
     fvi_result corpus;
     bool corpus_done;
     char *unavailable;        /* why the metric cannot run (e.g. a missing model), or NULL */
+    /*
+     * A set metric without merge (or save/load state to derive it from):
+     * every worker feeds the one instance workers[0], under @p lock, so no
+     * sample is lost at --jobs > 1.
+     */
+    bool single_instance;
+    pthread_mutex_t lock;
 } fvi_metric_run;
 
 typedef struct fvi_run {

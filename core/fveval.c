@@ -128,10 +128,6 @@ static const char *kind_of(const fveval_plugin *d)
     return (d->flags & FVEVAL_PLUGIN_SET_METRIC) ? "set" : "per-sample";
 }
 
-static const char *direction_of(const fveval_plugin *d)
-{
-    return (d->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER) ? "higher" : "lower";
-}
 
 static bool in_group(const char *name, const char *group)
 {
@@ -183,15 +179,19 @@ static int cmd_list(fvi_cli *cli, int argc, char **argv)
             json_t *o = json_object();
             json_object_set_new(o, "name", json_string(m->name));
             json_object_set_new(o, "kind", json_string(kind_of(d)));
+            json_object_set_new(o, "direction", json_string(fvi_metric_direction(d)));
+            /* Kept for readers of the first list format; null when there is no direction. */
             json_object_set_new(o, "higher_is_better",
-                                json_boolean(d->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER));
+                                (d->flags & FVEVAL_PLUGIN_NO_DIRECTION)
+                                    ? json_null()
+                                    : json_boolean(d->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER));
             json_object_set_new(o, "needs_model", json_boolean(d->flags & FVEVAL_PLUGIN_NEEDS_MODEL));
             json_object_set_new(o, "version", json_string(d->version));
             json_object_set_new(o, "summary", json_string(d->summary));
             json_object_set_new(o, "path", json_string(m->path));
             json_array_append_new(arr, o);
         } else {
-            printf("%-36s %-10s %-6s %s\n", m->name, kind_of(d), direction_of(d), d->summary);
+            printf("%-36s %-10s %-6s %s\n", m->name, kind_of(d), fvi_metric_direction(d), d->summary);
         }
     }
     if (as_json) {
@@ -253,7 +253,10 @@ static int cmd_info(fvi_cli *cli, int argc, char **argv)
     printf("%s %s (%s)\n", m->name, d->version, d->license);
     printf("  %s\n\n", d->summary);
     printf("Kind:       %s metric\n", kind_of(d));
-    printf("Direction:  %s is better\n", direction_of(d));
+    if (d->flags & FVEVAL_PLUGIN_NO_DIRECTION)
+        printf("Direction:  none (a descriptive measure)\n");
+    else
+        printf("Direction:  %s is better\n", fvi_metric_direction(d));
     printf("Module:     %s\n", m->path);
     if (d->flags & FVEVAL_PLUGIN_NEEDS_GPU_PREFERRED)
         printf("Device:     runs on CPU; a GPU is much faster\n");

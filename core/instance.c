@@ -123,9 +123,35 @@ static int host_cache_put(fveval_ctx *ctx, const fveval_sample *cs, const char *
 
 /* ---- results ---------------------------------------------------------------- */
 
+/* A second score or a repeated detail key replaces the first: almost always
+ * a plugin bug, so say it, but once per metric rather than once per sample. */
+static void warn_once(fveval_ctx *ctx, unsigned bit, const char *what)
+{
+    const fvi_metric *m = INST(ctx)->metric;
+    if (fvi_metric_warn_once(m, bit))
+        fvi_log_prefixed(FVEVAL_LOG_WARNING, m->name,
+                         "%s set twice for one result; the last value is kept (warned once per metric)",
+                         what);
+}
+
+static void set_detail(fveval_ctx *ctx, fveval_result *r, const char *key, json_t *v)
+{
+    if (!key) {
+        json_decref(v);
+        return;
+    }
+    if (json_object_get(r->details, key)) {
+        char *what = fvi_asprintf("detail '%s'", key);
+        warn_once(ctx, FVI_WARNED_DUP_DETAIL, what);
+        free(what);
+    }
+    json_object_set_new(r->details, key, v);
+}
+
 static void host_result_score(fveval_ctx *ctx, fveval_result *r, double score)
 {
-    (void) ctx;
+    if (r->has_score)
+        warn_once(ctx, FVI_WARNED_DUP_SCORE, "the score");
     r->score = score;
     r->has_score = true;
 }
@@ -139,24 +165,76 @@ static void host_result_skip(fveval_ctx *ctx, fveval_result *r, const char *fmt,
 
 static void host_result_number(fveval_ctx *ctx, fveval_result *r, const char *key, double v)
 {
-    (void) ctx;
-    json_object_set_new(r->details, key, fvi_json_number(v));
+    set_detail(ctx, r, key, fvi_json_number(v));
 }
 
 static void host_result_string(fveval_ctx *ctx, fveval_result *r, const char *key, const char *v)
 {
-    (void) ctx;
-    json_object_set_new(r->details, key, v ? json_string(v) : json_null());
+    /* Text that is not UTF-8 (a model's raw bytes) is kept, not dropped. */
+    json_t *j = v ? json_string(v) : json_null();
+    if (!j) {
+        fvi_log_prefixed(FVEVAL_LOG_WARNING, INST(ctx)->metric->name,
+                         "detail '%s' is not valid UTF-8; stored with invalid bytes replaced",
+                         key ? key : "");
+        size_t n = strlen(v);
+        char *fixed = fvi_xstrdup(v);
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char) fixed[i] >= 0x80)
+                fixed[i] = '?';
+        j = json_string(fixed);
+        free(fixed);
+    }
+    set_detail(ctx, r, key, j);
 }
 
 static void host_result_array(fveval_ctx *ctx, fveval_result *r, const char *key, const double *v,
                               size_t n)
 {
-    (void) ctx;
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; v && i < n; i++)
         json_array_append_new(a, fvi_json_number(v[i]));
-    json_object_set_new(r->details, key, a);
+    set_detail(ctx, r, key, a);
+}
+
+static void host_result_error(fveval_ctx *ctx, fveval_result *r, const char *fmt, va_list ap)
+{
+    (void) ctx;
+    fvi_result_set_error(r, fvi_vasprintf(fmt, ap));
+}
+
+static void host_result_bool(fveval_ctx *ctx, fveval_result *r, const char *key, int v)
+{
+    set_detail(ctx, r, key, json_boolean(v));
+}
+
+static void host_result_int(fveval_ctx *ctx, fveval_result *r, const char *key, int64_t v)
+{
+    set_detail(ctx, r, key, json_integer((json_int_t) v));
+}
+
+static int host_result_json(fveval_ctx *ctx, fveval_result *r, const char *key, const char *text)
+{
+    json_error_t jerr;
+    json_t *v = text ? json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (!v) {
+        fvi_log_prefixed(FVEVAL_LOG_WARNING, INST(ctx)->metric->name,
+                         "detail '%s' is not valid JSON (%s); not stored", key ? key : "",
+                         text ? jerr.text : "NULL text");
+        return -EINVAL;
+    }
+    /* Non-finite numbers cannot come from JSON text, so nothing to map to null. */
+    set_detail(ctx, r, key, v);
+    return 0;
+}
+
+static void host_accumulate_status(fveval_ctx *ctx, const fveval_sample *s, int is_error,
+                                   const char *fmt, va_list ap)
+{
+    (void) s; /* an instance accumulates one sample at a time */
+    fvi_instance *inst = INST(ctx);
+    free(inst->acc_msg);
+    inst->acc_msg = fvi_vasprintf(fmt, ap);
+    inst->acc_is_error = is_error != 0;
 }
 
 /* ---- state streams ------------------------------------------------------------ */
@@ -338,6 +416,11 @@ const fveval_host fvi_host = {
     .tensor_save = host_tensor_save,
     .tensor_load = host_tensor_load,
     .model_error = host_model_error,
+    .result_error = host_result_error,
+    .result_bool = host_result_bool,
+    .result_int = host_result_int,
+    .result_json = host_result_json,
+    .accumulate_status = host_accumulate_status,
 };
 
 /* ---- instances ---------------------------------------------------------------------- */
@@ -387,6 +470,7 @@ void fvi_instance_free(fvi_instance *inst)
     free(inst->setup_reason);
     fvi_strv_free(&inst->model_paths);
     free(inst->model_err);
+    free(inst->acc_msg);
     free(inst);
 }
 

@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <ltdl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -112,6 +113,9 @@ char *fvi_check_descriptor(const fveval_plugin *d, const char *expected_name, fv
         *outcome = FVI_BAD_DESCRIPTOR;
         return fvi_xstrdup("fveval_plugin_entry() returned NULL");
     }
+    if (d->abi_version == 0 && d->size == 0)
+        return fvi_xstrdup("abi_version and size are 0: the descriptor does not start with "
+                           "FVEVAL_PLUGIN_HEADER");
     unsigned major = d->abi_version >> 16, minor = d->abi_version & 0xffff;
     if (major != FVEVAL_ABI_MAJOR)
         return fvi_asprintf("plugin ABI %u.%u, core %u.%u: major version differs (rebuild it)",
@@ -134,12 +138,18 @@ char *fvi_check_descriptor(const fveval_plugin *d, const char *expected_name, fv
         return fvi_xstrdup("descriptor lacks summary, version or license");
     if (d->flags & FVEVAL_PLUGIN_SET_METRIC) {
         if (!d->accumulate || !d->finalize)
-            return fvi_xstrdup("set metric without accumulate and finalize");
+            return fvi_asprintf("set metric without %s", !d->accumulate && !d->finalize ? "accumulate and finalize"
+                                                         : !d->accumulate ? "accumulate"
+                                                                          : "finalize");
     } else if (!d->compute) {
         return fvi_xstrdup("per-sample metric without compute");
     }
     if (d->finalize && !(d->flags & FVEVAL_PLUGIN_SET_METRIC) && !d->merge)
         return fvi_xstrdup("per-sample metric with a corpus finalize but no merge");
+    if ((d->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER) && (d->flags & FVEVAL_PLUGIN_NO_DIRECTION))
+        return fvi_xstrdup("flags HIGHER_IS_BETTER and NO_DIRECTION exclude each other");
+    if ((d->flags & FVEVAL_PLUGIN_NO_DIRECTION) && minor < 2)
+        return fvi_asprintf("flag NO_DIRECTION needs plugin ABI %u.2 or newer", FVEVAL_ABI_MAJOR);
     char *why = check_fields(d->fields);
     if (!why)
         why = fvi_options_validate(d->options, d->priv_size);
@@ -178,6 +188,20 @@ const fvi_metric *fvi_registry_find(const fvi_registry *reg, const char *name)
         if (strcmp(reg->metrics[i].name, name) == 0)
             return &reg->metrics[i];
     return NULL;
+}
+
+bool fvi_metric_warn_once(const fvi_metric *m, unsigned bit)
+{
+    /* The registry owns the metric; only this flag word changes during a run. */
+    unsigned prev = atomic_fetch_or(&((fvi_metric *) m)->warned, bit);
+    return !(prev & bit);
+}
+
+const char *fvi_metric_direction(const fveval_plugin *d)
+{
+    if (d->flags & FVEVAL_PLUGIN_NO_DIRECTION)
+        return "none";
+    return d->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER ? "higher" : "lower";
 }
 
 const fvi_scan_entry *fvi_registry_failure(const fvi_registry *reg, const char *name)

@@ -16,7 +16,6 @@
 
 #include "fveval-core.h"
 
-#define RESULTS_SCHEMA 1
 
 char *fvi_now_iso8601(void)
 {
@@ -30,21 +29,25 @@ char *fvi_now_iso8601(void)
 
 static bool scored(const fvi_run *run, size_t i, size_t m)
 {
-    const fvi_result *r = &run->results[i * run->n_metrics + m];
-    return run->has_result[i * run->n_metrics + m] && r->has_score && !r->skip && isfinite(r->score);
+    return run->has_result[i * run->n_metrics + m] &&
+           fvi_result_scored(&run->results[i * run->n_metrics + m]);
 }
 
-/* n, skipped, mean, std (population, as numpy's default), min, max. */
+/*
+ * n, skipped (every sample without a score, errors included), errors, mean,
+ * std (population, as numpy's default), min, max, direction.
+ */
 static json_t *summary_of(const fvi_run *run, size_t m)
 {
     const fvi_metric_run *mr = &run->metrics[m];
-    size_t n = 0, skipped = 0;
+    size_t n = 0, skipped = 0, errors = 0;
     double sum = 0, mn = INFINITY, mx = -INFINITY;
     for (size_t i = 0; i < run->samples.n; i++) {
         if (run->samples.v[i]->is_reference)
             continue;
         if (!scored(run, i, m)) {
             skipped++;
+            errors += run->has_result[i * run->n_metrics + m] && run->results[i * run->n_metrics + m].error;
             continue;
         }
         double v = run->results[i * run->n_metrics + m].score;
@@ -66,8 +69,12 @@ static json_t *summary_of(const fvi_run *run, size_t m)
     json_object_set_new(o, "std", fvi_json_number(n ? sqrt(ss / n) : NAN));
     json_object_set_new(o, "min", fvi_json_number(n ? mn : NAN));
     json_object_set_new(o, "max", fvi_json_number(n ? mx : NAN));
-    json_object_set_new(o, "higher_is_better",
-                        json_boolean(mr->metric->desc->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER));
+    json_object_set_new(o, "errors", json_integer((json_int_t) errors));
+    const fveval_plugin *d = mr->metric->desc;
+    json_object_set_new(o, "direction", json_string(fvi_metric_direction(d)));
+    json_object_set_new(o, "higher_is_better", (d->flags & FVEVAL_PLUGIN_NO_DIRECTION)
+                                                   ? json_null()
+                                                   : json_boolean(d->flags & FVEVAL_PLUGIN_HIGHER_IS_BETTER));
     return o;
 }
 
@@ -77,7 +84,7 @@ json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const ch
     json_t *doc = json_object();
     json_t *hdr = json_object();
     json_object_set_new(hdr, "version", json_string(PACKAGE_VERSION));
-    json_object_set_new(hdr, "schema", json_integer(RESULTS_SCHEMA));
+    json_object_set_new(hdr, "schema", json_integer(FVI_RESULTS_SCHEMA));
     json_object_set_new(doc, "fveval", hdr);
 
     json_t *r = json_object();
@@ -253,21 +260,23 @@ void fvi_results_print_table(const json_t *doc, FILE *out)
             char val[64] = "-";
             if (json_is_number(mean))
                 snprintf(val, sizeof(val), "%.6g ± %.3g", json_number_value(mean), json_number_value(sd));
+            const char *dir = json_string_value(json_object_get(s, "direction"));
             fprintf(out, "%-34s %6lld %8lld  %-26s %s\n", name,
                     (long long) json_integer_value(json_object_get(s, "n")),
                     (long long) json_integer_value(json_object_get(s, "skipped")), val,
-                    json_is_true(json_object_get(s, "higher_is_better")) ? "higher" : "lower");
+                    dir ? dir : "-");
         }
         if (c) {
             json_t *score = json_object_get(c, "score");
             char val[256];
             if (json_is_number(score))
                 snprintf(val, sizeof(val), "%.6g", json_number_value(score));
+            else if (json_is_string(json_object_get(c, "error")))
+                snprintf(val, sizeof(val), "error: %s", json_string_value(json_object_get(c, "error")));
+            else if (json_is_string(json_object_get(c, "skipped")))
+                snprintf(val, sizeof(val), "skipped: %s", json_string_value(json_object_get(c, "skipped")));
             else
-                snprintf(val, sizeof(val), "skipped: %s",
-                         json_string_value(json_object_get(json_object_get(c, "details"), "skipped"))
-                             ? json_string_value(json_object_get(json_object_get(c, "details"), "skipped"))
-                             : "no score");
+                snprintf(val, sizeof(val), "skipped: no score");
             fprintf(out, "%-34s %6s %8s  %s\n", s ? "  (corpus)" : name, "", "", val);
         }
     }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -206,23 +207,15 @@ static bool adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const cha
             strcmp(json_string_value(version), mr->metric->desc->version) != 0 ||
             !json_equal(json_object_get(pm, "options"), mr->options_json))
             return false;
-        json_t *details = json_object_get(r, "details"), *score = json_object_get(r, "score");
         fvi_result *res = &run->results[i * run->n_metrics + m];
         fvi_result_clear(res);
         fvi_result_init(res);
-        json_object_update(res->details, details);
-        json_t *skip = json_object_get(res->details, "skipped");
-        if (json_is_string(skip)) {
-            res->skip = fvi_xstrdup(json_string_value(skip));
-            json_object_del(res->details, "skipped");
-        }
-        if (json_is_number(score)) {
-            res->score = json_number_value(score);
-            res->has_score = true;
-        } else if (!res->skip) {
-            res->has_score = true; /* a non-finite score was written as null */
-        }
+        if (!fvi_result_from_json(res, r))
+            return false;
         run->has_result[i * run->n_metrics + m] = true;
+        /* An error kept from the earlier run still makes this run's output partial. */
+        if (res->error)
+            run->sample_failed[i] = true;
         return true;
     }
     return false;
@@ -312,7 +305,7 @@ static FILE *open_journal(const fvi_run *run, const char *path, bool append)
         fseek(fp, 0, SEEK_END);
     }
     json_t *h = json_object();
-    json_object_set_new(h, "fveval_journal", json_integer(1));
+    json_object_set_new(h, "fveval_journal", json_integer(2)); /* 2: results schema 2 lines; 1 is read too */
     json_object_set_new(h, "metrics", metrics_identity(run));
     json_t *idents = json_array();
     for (size_t i = 0; i < run->samples.n; i++) {
@@ -337,12 +330,53 @@ static FILE *open_journal(const fvi_run *run, const char *path, bool append)
 
 /* ---- shards' state ---------------------------------------------------------------------- */
 
+/*
+ * With --save-state every metric with a corpus value must be able to save
+ * and later load its state, or its shards could never be merged: say so
+ * before any work rather than after it.
+ */
+static int check_savable(const fvi_run *run, char **err)
+{
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        const fvi_metric_run *mr = &run->metrics[m];
+        const fveval_plugin *d = mr->metric->desc;
+        if (!mr->has_corpus || (d->save_state && d->load_state))
+            continue;
+        *err = fvi_asprintf("run: --save-state: %s cannot %s its state, so its shards could not be "
+                            "merged; leave it out of -m or run it without --save-state",
+                            mr->metric->name, !d->save_state ? "save" : "load");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* An identity for this run's state files, so a merge can refuse the same shard twice. */
+static char *new_shard_id(void)
+{
+    unsigned char b[16] = {0};
+    FILE *fp = fopen("/dev/urandom", "rb");
+    size_t got = fp ? fread(b, 1, sizeof(b), fp) : 0;
+    if (fp)
+        fclose(fp);
+    if (got != sizeof(b)) { /* no urandom: time and pid still tell shards apart */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return fvi_asprintf("%lx-%lx-%lx", (long) ts.tv_sec, (long) ts.tv_nsec, (long) getpid());
+    }
+    char *hex = fvi_xmalloc(2 * sizeof(b) + 1);
+    for (size_t i = 0; i < sizeof(b); i++)
+        snprintf(hex + 2 * i, 3, "%02x", b[i]);
+    return hex;
+}
+
 static int save_states(fvi_run *run, const char *dir, char **err)
 {
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
         *err = fvi_asprintf("cannot create '%s': %s", dir, strerror(errno));
         return -EIO;
     }
+    char *shard = new_shard_id();
+    int ret = 0;
     for (size_t m = 0; m < run->n_metrics; m++) {
         fvi_metric_run *mr = &run->metrics[m];
         const fveval_plugin *d = mr->metric->desc;
@@ -364,6 +398,7 @@ static int save_states(fvi_run *run, const char *dir, char **err)
             json_object_set_new(h, "version", json_string(d->version));
             json_object_set(h, "options", mr->options_json);
             json_object_set_new(h, "options_spec", json_string(mr->options ? mr->options : ""));
+            json_object_set_new(h, "shard", json_string(shard));
             char *text = json_dumps(h, JSON_COMPACT);
             json_decref(h);
             fprintf(fp, "%s\n", text);
@@ -381,10 +416,13 @@ static int save_states(fvi_run *run, const char *dir, char **err)
         }
         free(tmp);
         free(path);
-        if (r)
-            return r;
+        if (r) {
+            ret = r;
+            break;
+        }
     }
-    return 0;
+    free(shard);
+    return ret;
 }
 
 /* ---- run ----------------------------------------------------------------------------------- */
@@ -448,6 +486,10 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     int jobs = cfg.jobs > 0 ? cfg.jobs : default_jobs();
     if (fvi_run_init(&run, &sel, &env, jobs, &err) < 0 ||
         fvi_run_check_models(&run, cfg.strict == 1, &err) < 0) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
+    if (cfg.save_state && check_savable(&run, &err) < 0) {
         rc = fvi_cli_error("%s", err);
         goto out;
     }
@@ -522,7 +564,36 @@ out:
 
 /* ---- merge ----------------------------------------------------------------------------------- */
 
-static int merge_one_file(fvi_cli *cli, fvi_run *run, const char *path, char **err)
+/*
+ * Shards already taken in: "metric shard-id" keys and the files they came
+ * from.  The same directory given twice, or a copy of a shard, would count
+ * its samples twice.
+ */
+typedef struct merge_seen {
+    fvi_strv keys, paths;
+} merge_seen;
+
+static int refuse_duplicate_shard(merge_seen *seen, json_t *h, const char *name, const char *path,
+                                  char **err)
+{
+    const char *shard = json_string_value(json_object_get(h, "shard"));
+    if (!shard) /* written before shard ids existed: the file check below still applies */
+        return 0;
+    char *key = fvi_asprintf("%s %s", name, shard);
+    for (size_t i = 0; i < seen->keys.n; i++)
+        if (strcmp(seen->keys.v[i], key) == 0) {
+            *err = fvi_asprintf("merge: '%s' and '%s' hold the same shard of %s (the same run's state); "
+                                "merging both would count its samples twice",
+                                seen->paths.v[i], path, name);
+            free(key);
+            return -EINVAL;
+        }
+    fvi_strv_push_owned(&seen->keys, key);
+    fvi_strv_push(&seen->paths, path);
+    return 0;
+}
+
+static int merge_one_file(fvi_cli *cli, fvi_run *run, merge_seen *seen, const char *path, char **err)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
@@ -552,6 +623,8 @@ static int merge_one_file(fvi_cli *cli, fvi_run *run, const char *path, char **e
         *err = fvi_asprintf("%s: %s cannot load saved state", path, name);
         goto done;
     }
+    if (refuse_duplicate_shard(seen, h, name, path, err) < 0)
+        goto done;
     fvi_metric_run *mr = NULL;
     for (size_t i = 0; i < run->n_metrics; i++)
         if (run->metrics[i].metric == m)
@@ -587,6 +660,13 @@ done:
     free(line);
     fclose(fp);
     return ret;
+}
+
+/* Whether two paths name the same file (a directory given twice, or by another name). */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 static int state_files(const char *dir, fvi_strv *out, char **err)
@@ -633,6 +713,7 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
     int rc = FVI_EXIT_USAGE;
     char *err = NULL, *started = fvi_now_iso8601();
     fvi_run run = {.jobs = 1, .env = {.device = "cpu"}};
+    merge_seen seen = {0};
     if (!dirs.n || !output) {
         rc = fvi_cli_error("merge: give one or more state directories and -o FILE");
         goto out;
@@ -642,9 +723,16 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
             rc = fvi_cli_error("%s", err);
             goto out;
         }
+    for (size_t i = 0; i < files.n; i++)
+        for (size_t k = 0; k < i; k++)
+            if (same_file(files.v[i], files.v[k])) {
+                rc = fvi_cli_error("merge: '%s' is given twice (as '%s'); each shard counts once",
+                                   files.v[i], files.v[k]);
+                goto out;
+            }
     fvi_cli_scan(cli);
     for (size_t i = 0; i < files.n; i++)
-        if (merge_one_file(cli, &run, files.v[i], &err) < 0) {
+        if (merge_one_file(cli, &run, &seen, files.v[i], &err) < 0) {
             rc = fvi_cli_error("%s", err);
             goto out;
         }
@@ -665,6 +753,8 @@ out:
     fvi_run_free(&run);
     fvi_strv_free(&dirs);
     fvi_strv_free(&files);
+    fvi_strv_free(&seen.keys);
+    fvi_strv_free(&seen.paths);
     free(err);
     free(started);
     return rc;

@@ -77,8 +77,22 @@ void fvi_result_init(fvi_result *r)
 void fvi_result_clear(fvi_result *r)
 {
     free(r->skip);
+    free(r->error);
     json_decref(r->details);
     memset(r, 0, sizeof(*r));
+}
+
+void fvi_result_set_error(fvi_result *r, char *msg_owned)
+{
+    free(r->error);
+    r->error = msg_owned;
+    free(r->skip);
+    r->skip = NULL;
+}
+
+bool fvi_result_scored(const fvi_result *r)
+{
+    return r->has_score && !r->skip && !r->error && isfinite(r->score);
 }
 
 json_t *fvi_json_number(double v)
@@ -86,13 +100,57 @@ json_t *fvi_json_number(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+static json_t *string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
 json_t *fvi_result_to_json(const fvi_result *r)
 {
-    json_t *details = json_deep_copy(r->details);
-    if (r->skip)
-        json_object_set_new(details, "skipped", json_string(r->skip));
     json_t *o = json_object();
-    json_object_set_new(o, "score", (r->has_score && !r->skip) ? fvi_json_number(r->score) : json_null());
-    json_object_set_new(o, "details", details);
+    bool plain = !r->skip && !r->error;
+    json_object_set_new(o, "score", (r->has_score && plain) ? fvi_json_number(r->score) : json_null());
+    json_object_set_new(o, "skipped", string_or_null(r->skip));
+    json_object_set_new(o, "error", string_or_null(r->error));
+    if (r->failed_samples)
+        json_object_set_new(o, "failed_samples", json_integer((json_int_t) r->failed_samples));
+    json_object_set_new(o, "details", json_deep_copy(r->details));
     return o;
+}
+
+bool fvi_result_from_json(fvi_result *r, json_t *j)
+{
+    if (!json_is_object(j))
+        return false;
+    json_t *details = json_object_get(j, "details");
+    if (json_is_object(details))
+        json_object_update(r->details, details);
+    json_t *skip = json_object_get(j, "skipped"), *error = json_object_get(j, "error");
+    json_t *score = json_object_get(j, "score");
+    /* Schema 1 kept the skip reason and an error flag inside details. */
+    json_t *old_skip = json_object_get(r->details, "skipped");
+    json_t *old_error = json_object_get(r->details, "error");
+    if (!json_is_string(skip) && json_is_string(old_skip) && !json_object_get(j, "error")) {
+        const char *text = json_string_value(old_skip);
+        if (json_is_true(old_error))
+            r->error = fvi_xstrdup(fvi_str_has_prefix(text, "error: ") ? text + 7 : text);
+        else
+            r->skip = fvi_xstrdup(text);
+        json_object_del(r->details, "skipped");
+        json_object_del(r->details, "error");
+    }
+    if (json_is_string(skip))
+        r->skip = fvi_xstrdup(json_string_value(skip));
+    if (json_is_string(error))
+        r->error = fvi_xstrdup(json_string_value(error));
+    json_t *failed = json_object_get(j, "failed_samples");
+    if (json_is_integer(failed))
+        r->failed_samples = json_integer_value(failed);
+    if (json_is_number(score)) {
+        r->score = json_number_value(score);
+        r->has_score = true;
+    } else if (!r->skip && !r->error) {
+        r->has_score = true; /* a non-finite score was written as null */
+    }
+    return true;
 }

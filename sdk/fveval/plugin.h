@@ -72,8 +72,13 @@
  * Return values: 0 on success or a negative errno-style code.  From compute
  * (or accumulate), `-ENOTSUP` means "not applicable to this sample": the
  * sample is recorded as skipped with the reason given through
- * fveval_result_skip() and the run goes on.  Any other negative value is an
- * error of this metric on this sample.
+ * fveval_result_skip() (fveval_accumulate_skip() from accumulate) and the
+ * run goes on.  Any other negative value is an error of this metric on this
+ * sample; its message is the text given to fveval_result_error() (or
+ * fveval_accumulate_error()), else the skip text, else strerror().  Positive
+ * values are reserved: the core treats them as an error ("invalid return
+ * code N").  A result given an error text is an error even if the callback
+ * returned 0.
  */
 #ifndef FVEVAL_PLUGIN_H
 #define FVEVAL_PLUGIN_H
@@ -88,7 +93,7 @@ extern "C" {
 #endif
 
 #define FVEVAL_ABI_MAJOR 1
-#define FVEVAL_ABI_MINOR 1
+#define FVEVAL_ABI_MINOR 2
 #define FVEVAL_ABI_VERSION (((uint32_t) FVEVAL_ABI_MAJOR << 16) | (uint32_t) FVEVAL_ABI_MINOR)
 
 #if defined(_WIN32)
@@ -225,6 +230,12 @@ typedef struct fveval_model_file {
 #define FVEVAL_PLUGIN_HIGHER_IS_BETTER    0x02u /**< summary direction */
 #define FVEVAL_PLUGIN_NEEDS_MODEL         0x04u /**< reads files from the model directory */
 #define FVEVAL_PLUGIN_NEEDS_GPU_PREFERRED 0x08u /**< runs on CPU, much faster on a GPU */
+/**
+ * ABI 1.2: a descriptive metric (colourfulness, motion amount) for which
+ * neither higher nor lower is better.  Exclusive with HIGHER_IS_BETTER.
+ * Without either flag a metric is "lower is better".
+ */
+#define FVEVAL_PLUGIN_NO_DIRECTION        0x10u
 
 /** Log levels for fveval_log(). */
 typedef enum fveval_log_level {
@@ -417,6 +428,32 @@ struct fveval_host {
     fveval_tensor *(*tensor_load)(fveval_ctx *ctx, const char *path);
     /** Reason of the last failed model service call on @p ctx, or NULL. */
     const char *(*model_error)(fveval_ctx *ctx);
+
+    /* ---- ABI 1.2: error texts and typed details ---- */
+    /**
+     * Mark @p r as an error of this metric with a message (printf-style).
+     * The result is an error whatever the callback returns; the message is
+     * logged on stderr with the metric and the sample's file, and written as
+     * the result's "error".
+     */
+    void (*result_error)(fveval_ctx *ctx, fveval_result *r, const char *fmt, va_list ap);
+    /** Details of other types: a boolean, an integer, and any JSON value given as text. */
+    void (*result_bool)(fveval_ctx *ctx, fveval_result *r, const char *key, int v);
+    void (*result_int)(fveval_ctx *ctx, fveval_result *r, const char *key, int64_t v);
+    /**
+     * @p json: serialized JSON (an object, array, string, number, ...),
+     * parsed and copied.  Returns 0, or -EINVAL (nothing stored) when it
+     * does not parse.
+     */
+    int (*result_json)(fveval_ctx *ctx, fveval_result *r, const char *key, const char *json);
+    /**
+     * From accumulate only: why sample @p s is not taken in (with a return
+     * of -ENOTSUP: a skip), or what went wrong (@p is_error, with a negative
+     * return: an error).  Shown as this metric's result in the sample's
+     * entry of the output.
+     */
+    void (*accumulate_status)(fveval_ctx *ctx, const fveval_sample *s, int is_error, const char *fmt,
+                              va_list ap);
     /* ABI rule: append only below this line, and bump FVEVAL_ABI_MINOR. */
 };
 
@@ -608,6 +645,74 @@ static inline const char *fveval_model_error(fveval_ctx *ctx)
         return "the core has no model runtime (plugin ABI < 1.1)";
     const char *e = ctx->host->model_error(ctx);
     return e ? e : "unknown error";
+}
+
+/* ABI 1.2 services.  On an older core they do what it can: an error text
+ * becomes a skip reason (the negative return still marks the error), and
+ * typed details fall back to numbers or strings. */
+
+static inline void fveval_result_error(fveval_ctx *ctx, fveval_result *r, const char *fmt, ...)
+    FVEVAL_PRINTF(3, 4);
+static inline void fveval_result_error(fveval_ctx *ctx, fveval_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        ctx->host->result_error(ctx, r, fmt, ap);
+    else
+        ctx->host->result_skip(ctx, r, fmt, ap);
+    va_end(ap);
+}
+
+static inline void fveval_result_bool(fveval_ctx *ctx, fveval_result *r, const char *key, int v)
+{
+    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        ctx->host->result_bool(ctx, r, key, v);
+    else
+        ctx->host->result_number(ctx, r, key, v ? 1.0 : 0.0);
+}
+
+static inline void fveval_result_int(fveval_ctx *ctx, fveval_result *r, const char *key, int64_t v)
+{
+    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        ctx->host->result_int(ctx, r, key, v);
+    else
+        ctx->host->result_number(ctx, r, key, (double) v);
+}
+
+/** 0, -EINVAL when @p json does not parse, -ENOSYS on a core older than ABI 1.2. */
+static inline int fveval_result_json(fveval_ctx *ctx, fveval_result *r, const char *key,
+                                     const char *json)
+{
+    if (!FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        return -ENOSYS;
+    return ctx->host->result_json(ctx, r, key, json);
+}
+
+/** From accumulate, before returning -ENOTSUP: why this sample is not taken in. */
+static inline void fveval_accumulate_skip(fveval_ctx *ctx, const fveval_sample *s, const char *fmt,
+                                          ...) FVEVAL_PRINTF(3, 4);
+static inline void fveval_accumulate_skip(fveval_ctx *ctx, const fveval_sample *s, const char *fmt,
+                                          ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        ctx->host->accumulate_status(ctx, s, 0, fmt, ap);
+    va_end(ap);
+}
+
+/** From accumulate, before returning a negative code: what went wrong on this sample. */
+static inline void fveval_accumulate_error(fveval_ctx *ctx, const fveval_sample *s, const char *fmt,
+                                           ...) FVEVAL_PRINTF(3, 4);
+static inline void fveval_accumulate_error(fveval_ctx *ctx, const fveval_sample *s, const char *fmt,
+                                           ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        ctx->host->accumulate_status(ctx, s, 1, fmt, ap);
+    va_end(ap);
 }
 
 /** Pointer to pixel (x, y) of frame t. */
