@@ -264,7 +264,6 @@ typedef struct fveval_result {
     char *error;     /* error message (the result is an error), or NULL */
     int64_t failed_samples; /* corpus results: samples whose accumulate failed */
     json_t *details; /* object, owned */
-    const struct fvi_metric *metric; /* whose result (for once-per-metric warnings), or NULL */
 } fvi_result;
 
 void fvi_result_init(fvi_result *r);

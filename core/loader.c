@@ -460,6 +460,29 @@ static char *close_matches(const fvi_registry *reg, const char *name)
     return s ? s : fvi_xstrdup("; see `fveval list`");
 }
 
+/*
+ * "; fixture.x did not load: <outcome>: <reason>" for the first plugin of
+ * @p group that failed to load, so an empty group is explained; NULL if none.
+ */
+static char *group_failures(const fvi_registry *reg, const char *group)
+{
+    size_t len = strlen(group), failed = 0;
+    const fvi_scan_entry *first = NULL;
+    for (size_t i = 0; i < reg->n_entries; i++) {
+        const fvi_scan_entry *e = &reg->entries[i];
+        if (e->name && strncmp(e->name, group, len) == 0 && e->name[len] == '.' &&
+            e->outcome != FVI_LOADED && e->outcome != FVI_DUPLICATE && e->outcome != FVI_SKIPPED) {
+            first = first ? first : e;
+            failed++;
+        }
+    }
+    if (!first)
+        return NULL;
+    return fvi_asprintf("; %s did not load: %s: %s%s", first->name, fvi_outcome_name(first->outcome),
+                        first->reason ? first->reason : "",
+                        failed > 1 ? " (and others: see `fveval plugins --verbose`)" : "");
+}
+
 int fvi_select(const fvi_registry *reg, const char *spec, fvi_selection *sel, char **err)
 {
     fvi_strv items = {0};
@@ -490,7 +513,9 @@ int fvi_select(const fvi_registry *reg, const char *spec, fvi_selection *sel, ch
         if (len > 2 && strcmp(item + len - 2, ".*") == 0) {
             item[len - 2] = '\0';
             if (!add_group(reg, sel, item, opts)) {
-                char *hint = close_matches(reg, item);
+                char *hint = group_failures(reg, item);
+                if (!hint)
+                    hint = close_matches(reg, item);
                 *err = fvi_asprintf("no metric in group '%s'%s", item, hint);
                 free(hint);
                 ret = -EINVAL;

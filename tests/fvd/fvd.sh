@@ -20,7 +20,7 @@ make_clip short/s1.mp4 64 48 10 5
 export FVEVAL_CACHE="$TMPDIR_TEST/cache"
 unset FVEVAL_FVD_REF_FEATURES
 R="$FVEVAL --plugin-path $top_builddir/plugins"
-score() { /usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["corpus"]["common.fvd"]; print(c["score"] if c["score"] is not None else "skip: " + c["details"].get("skipped", ""))' "$1"; }
+score() { /usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["corpus"]["common.fvd"]; print(c["score"] if c["score"] is not None else "skip: " + (c["skipped"] or ""))' "$1"; }
 details() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["corpus"]["common.fvd"]))' "$1"; }
 
 # I3D, streamed references, against the independent computation; the cache is written.

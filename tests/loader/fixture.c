@@ -69,9 +69,25 @@ static int fixture_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_resul
 #define FIXTURE_SIZE sizeof(fveval_plugin)
 #endif
 
+#if defined(FIXTURE_SET_NO_FINALIZE)
+static int fixture_accumulate(fveval_ctx *ctx, const fveval_sample *s)
+{
+    (void) ctx, (void) s;
+    return 0;
+}
+#endif
+
 static const fveval_plugin fixture_plugin = {
+#ifndef FIXTURE_NO_HEADER /* what a descriptor written without FVEVAL_PLUGIN_HEADER looks like */
     .abi_version = FIXTURE_ABI,
     .size = FIXTURE_SIZE,
+#endif
+#if defined(FIXTURE_SET_NO_FINALIZE)
+    .flags = FVEVAL_PLUGIN_SET_METRIC,
+    .accumulate = fixture_accumulate,
+#elif defined(FIXTURE_BOTH_DIRECTIONS)
+    .flags = FVEVAL_PLUGIN_HIGHER_IS_BETTER | FVEVAL_PLUGIN_NO_DIRECTION,
+#endif
 #ifdef FIXTURE_NULL_NAME
     .name = NULL,
 #else

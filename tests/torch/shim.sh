@@ -28,19 +28,19 @@ PY
 expect_rc 0 $R run --videos a.mp4 -m test.torch --model-dir models -o r.json -q --strict
 printf 'not this\n' > models/sealed.pt
 expect_rc 0 $R run --videos a.mp4 -m test.torch:file=sealed.pt --model-dir models -o r.json -q
-/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; assert r["score"] is None and "refusing to load" in r["details"]["skipped"], r' \
+/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; assert r["score"] is None and "refusing to load" in r["skipped"], r' \
     && pass "wrong sha256 refused" || fail "wrong sha256"
 expect_rc 1 $R run --videos a.mp4 -m test.torch:file=undeclared.pt --model-dir models -o r.json -q
-/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; assert "setup failed: model file '"'"'undeclared.pt'"'"' is not declared" in r["details"]["skipped"], r' \
+/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; assert "setup failed: model file '"'"'undeclared.pt'"'"' is not declared" in r["error"], r' \
     && pass "undeclared file refused" || fail "undeclared file"
 cp models/plain.pt models/toy.pt
 expect_rc 1 $R run --videos a.mp4 -m test.torch --model-dir models -o r.json -q
-/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; s=r["details"]["skipped"]; assert s.startswith("setup failed: cannot load") and "toy.pt" in s, r' \
+/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; s=r["error"]; assert s.startswith("setup failed: cannot load") and "toy.pt" in s, r' \
     && pass "not TorchScript: a one-line reason" || fail "not TorchScript"
 expect_rc 2 $R run --videos a.mp4 -m test.mean --device cuda:0 -o r.json && one_line && contains "device 'cuda:0' is not available" && contains "available: cpu"
 expect_rc 2 $R run --videos a.mp4 -m test.mean --device tpu -o r.json && one_line && contains "unknown device 'tpu'"
 /usr/bin/python3 "$top_srcdir/tests/torch/make_shim_models.py" models || exit 99
 FVEVAL_TORCH_MODULE=/nonexistent/fveval-torch expect_rc 1 $R run --videos a.mp4 -m test.torch --model-dir models -o r.json -q
-/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; assert "model runtime module /nonexistent/fveval-torch.so is not installed" in r["details"]["skipped"], r' \
+/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]; assert "model runtime module /nonexistent/fveval-torch.so is not installed" in r["error"], r' \
     && pass "runtime module missing: a clear reason" || fail "runtime module missing"
 finish
