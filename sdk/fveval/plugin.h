@@ -689,6 +689,13 @@ static inline int fveval_result_json(fveval_ctx *ctx, fveval_result *r, const ch
     return ctx->host->result_json(ctx, r, key, json);
 }
 
+static inline void fveval_accumulate_vstatus(fveval_ctx *ctx, const fveval_sample *s, int is_error,
+                                             const char *fmt, va_list ap)
+{
+    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
+        ctx->host->accumulate_status(ctx, s, is_error, fmt, ap);
+}
+
 /** From accumulate, before returning -ENOTSUP: why this sample is not taken in. */
 static inline void fveval_accumulate_skip(fveval_ctx *ctx, const fveval_sample *s, const char *fmt,
                                           ...) FVEVAL_PRINTF(3, 4);
@@ -697,8 +704,7 @@ static inline void fveval_accumulate_skip(fveval_ctx *ctx, const fveval_sample *
 {
     va_list ap;
     va_start(ap, fmt);
-    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
-        ctx->host->accumulate_status(ctx, s, 0, fmt, ap);
+    fveval_accumulate_vstatus(ctx, s, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -710,8 +716,7 @@ static inline void fveval_accumulate_error(fveval_ctx *ctx, const fveval_sample 
 {
     va_list ap;
     va_start(ap, fmt);
-    if (FVEVAL_HOST_HAS(ctx->host, accumulate_status))
-        ctx->host->accumulate_status(ctx, s, 1, fmt, ap);
+    fveval_accumulate_vstatus(ctx, s, 1, fmt, ap);
     va_end(ap);
 }
 
