@@ -27,8 +27,9 @@ static volatile sig_atomic_t crash_fd = -1;
 static _Thread_local char crash_line[512];
 static _Thread_local volatile sig_atomic_t crash_len;
 
-static void on_crash(int sig)
+static void on_crash(int sig, siginfo_t *info, void *uctx)
 {
+    (void) uctx;
     int fd = crash_fd;
     size_t len = (size_t) crash_len;
     if (fd >= 0 && len > 0) {
@@ -47,9 +48,17 @@ static void on_crash(int sig)
             w = write(fd, tail, n);
         (void) w; /* nothing more can be done about a failed write here */
     }
-    /* Die of the same signal, as without the handler (core dump, exit status). */
-    signal(sig, SIG_DFL);
-    raise(sig);
+    /*
+     * Hand the signal to whatever handled it before (the default: die with a
+     * core dump; a sanitizer's report).  A fault comes back by itself when
+     * the instruction runs again; a signal sent by raise(), abort() or kill
+     * would not, so it is sent again.
+     */
+    for (size_t k = 0; k < N_CRASH_SIGNALS; k++)
+        if (crash_signals[k] == sig)
+            sigaction(sig, &saved_actions[k], NULL);
+    if (info->si_code <= 0)
+        raise(sig);
 }
 
 void fvi_crash_guard_set(const char *where_json)
@@ -66,7 +75,8 @@ void fvi_crash_guard_install(int journal_fd)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_crash;
+    sa.sa_sigaction = on_crash;
+    sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     crash_fd = journal_fd;
     for (size_t k = 0; k < N_CRASH_SIGNALS; k++)
