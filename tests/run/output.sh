@@ -51,6 +51,12 @@ expect_rc 0 run -o fifo
 wait "$reader"
 [ -p fifo ] && is_results from_fifo && pass "FIFO written through" || fail "FIFO replaced or empty"
 
+# fveval merge takes -o the same way.
+expect_rc 0 $R run --videos gen -m test.count -q -o s.json --save-state st
+expect_rc 2 $R merge st -o outdir && one_line && contains "is a directory"
+expect_rc 1 $R merge st -o full && contains "No space left on device"
+[ -L full ] && pass "merge: link to /dev/full kept" || fail "merge replaced the link"
+
 # ---- links are followed; modes are kept ----
 printf '{}' > real.json && chmod 0600 real.json
 ln -s real.json link.json
