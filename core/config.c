@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -78,7 +79,7 @@ void fvi_run_config_init(fvi_run_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->fps = 0;
     cfg->jobs = 0;
-    cfg->resume = cfg->strict = cfg->quiet = -1;
+    cfg->resume = cfg->strict = cfg->quiet = cfg->retry_crashed = -1;
 }
 
 void fvi_run_config_free(fvi_run_config *cfg)
@@ -337,32 +338,66 @@ static int get_bool(loader *ld, const yaml_node_t *n, const char *key, int *out)
 
 static int get_jobs(loader *ld, const yaml_node_t *n, const char *key, int *out)
 {
-    if (n->type == YAML_SCALAR_NODE && !has_nul(n)) {
-        const char *v = scalar(n);
-        char *end = NULL;
-        errno = 0;
-        long j = strtol(v, &end, 10);
-        if (*v && !isspace((unsigned char) *v) && !*end && errno == 0 && j >= 1 && j <= 1000000) {
-            *out = (int) j;
-            return 0;
-        }
-    }
-    return FAIL(ld, n, "%s: expected an integer >= 1", key);
+    char *why = NULL;
+    if (n->type == YAML_SCALAR_NODE && !has_nul(n) && fvi_parse_jobs(scalar(n), out, &why) == 0)
+        return 0;
+    int rc = FAIL(ld, n, "%s: %s", key, why ? why : "needs an integer from 1 to " FVI_STR(FVI_JOBS_MAX));
+    free(why);
+    return rc;
 }
 
 static int get_fps(loader *ld, const yaml_node_t *n, const char *key, double *out)
 {
-    if (n->type == YAML_SCALAR_NODE && !has_nul(n)) {
-        const char *v = scalar(n);
-        char *end = NULL;
-        errno = 0;
-        double f = strtod(v, &end);
-        if (*v && !isspace((unsigned char) *v) && !*end && errno == 0 && isfinite(f) && f > 0) {
-            *out = f;
-            return 0;
-        }
+    char *why = NULL;
+    if (n->type == YAML_SCALAR_NODE && !has_nul(n) && fvi_parse_fps(scalar(n), out, &why) == 0)
+        return 0;
+    int rc = FAIL(ld, n, "%s: %s", key, why ? why : "needs a positive number");
+    free(why);
+    return rc;
+}
+
+/* ---- values both the command line and run files take ---------------------------- */
+
+int fvi_parse_jobs(const char *text, int *out, char **why)
+{
+    char *end = NULL;
+    errno = 0;
+    long j = strtol(text, &end, 10);
+    if (!*text || isspace((unsigned char) *text) || *end || errno || j < 1 || j > FVI_JOBS_MAX) {
+        *why = fvi_asprintf("needs an integer from 1 to %d, not '%s'", FVI_JOBS_MAX, text);
+        return -EINVAL;
     }
-    return FAIL(ld, n, "%s: expected a number > 0", key);
+    *out = (int) j;
+    return 0;
+}
+
+int fvi_parse_fps(const char *text, double *out, char **why)
+{
+    char *end = NULL;
+    errno = 0;
+    double f = strtod(text, &end);
+    if (!*text || isspace((unsigned char) *text) || *end || errno || !isfinite(f) || !(f > 0)) {
+        *why = fvi_asprintf("needs a positive number, not '%s'", text);
+        return -EINVAL;
+    }
+    *out = f;
+    return 0;
+}
+
+char *fvi_plugin_dir_problem(const char *paths)
+{
+    fvi_strv dirs = {0};
+    char *why = NULL;
+    fvi_strv_split(&dirs, paths, ':');
+    for (size_t i = 0; !why && i < dirs.n; i++) {
+        DIR *d = opendir(dirs.v[i]);
+        if (d)
+            closedir(d);
+        else
+            why = fvi_asprintf("plugin path '%s': cannot read directory: %s", dirs.v[i], strerror(errno));
+    }
+    fvi_strv_free(&dirs);
+    return why;
 }
 
 /* ---- mappings ------------------------------------------------------------ */

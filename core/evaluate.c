@@ -28,6 +28,7 @@ typedef struct run_shared {
     atomic_size_t done;
     size_t total;
     pthread_mutex_t lock; /* journal, progress, failure flags */
+    atomic_bool stop;     /* the journal could not be written: take no further samples */
     double started;
     double last_draw;
 } run_shared;
@@ -225,6 +226,49 @@ static bool metric_wants(const fvi_run *run, size_t m, size_t i)
     return mr->metric->desc->finalize || !run->has_result[i * run->n_metrics + m];
 }
 
+/*
+ * Append one line to the journal; the caller holds sh->lock.  The first
+ * failure (disk full, file size limit) is reported at once and stops the
+ * run: going on would compute results that can be neither kept nor resumed.
+ * What the journal holds so far stays valid for --resume.
+ */
+static void journal_write_locked(run_shared *sh, const char *text)
+{
+    fvi_run *run = sh->run;
+    if (run->journal_errno)
+        return;
+    errno = 0;
+    if (fprintf(run->journal, "%s\n", text) < 0 || fflush(run->journal) != 0) {
+        run->journal_errno = errno ? errno : EIO;
+        atomic_store(&sh->stop, true);
+        fvi_log(FVEVAL_LOG_ERROR, "cannot write the journal '%s': %s; stopping (the samples it "
+                "holds are kept for --resume)", run->journal_path ? run->journal_path : "?",
+                strerror(run->journal_errno));
+    }
+}
+
+/*
+ * Before metric @p m touches sample @p i (decoding its fields, then compute
+ * or accumulate): a journal line saying so, and the line the crash handler
+ * writes if the process dies of a signal meanwhile (fvi_crash_guard_*).
+ */
+static void journal_in_flight(run_shared *sh, size_t i, size_t m)
+{
+    fvi_run *run = sh->run;
+    if (!run->journal)
+        return;
+    json_t *where = json_pack("{s:I,s:s}", "index", (json_int_t) i, "metric", run->metrics[m].metric->name);
+    char *w = json_dumps(where, JSON_COMPACT);
+    json_decref(where);
+    char *line = fvi_asprintf("{\"in_flight\":%s}", w);
+    fvi_crash_guard_set(w);
+    pthread_mutex_lock(&sh->lock);
+    journal_write_locked(sh, line);
+    pthread_mutex_unlock(&sh->lock);
+    free(line);
+    free(w);
+}
+
 static void journal_sample(run_shared *sh, size_t i)
 {
     fvi_run *run = sh->run;
@@ -242,8 +286,7 @@ static void journal_sample(run_shared *sh, size_t i)
     char *text = json_dumps(line, JSON_COMPACT);
     json_decref(line);
     pthread_mutex_lock(&sh->lock);
-    fprintf(run->journal, "%s\n", text);
-    fflush(run->journal);
+    journal_write_locked(sh, text);
     pthread_mutex_unlock(&sh->lock);
     free(text);
 }
@@ -388,6 +431,17 @@ static void process_sample(run_shared *sh, int w, size_t i)
                 res->skip = fvi_xstrdup(mr->unavailable);
             continue;
         }
+        /* A sample this metric crashed on in an earlier run is not handed to it again. */
+        const char *crashed = run->crashed ? run->crashed[i * nm + m] : NULL;
+        if (crashed) {
+            if (!set)
+                res->skip = fvi_xstrdup(crashed);
+            else
+                fvi_log(FVEVAL_LOG_WARNING, "%s: sample %zu not accumulated: %s", mr->metric->name, i, crashed);
+            run->sample_failed[i] = true;
+            continue;
+        }
+        journal_in_flight(sh, i, m);
         /* Required fields first: a sample lacking one never reaches the plugin. */
         const char *missing = NULL, *broken = NULL;
         bool failed = false;
@@ -439,6 +493,7 @@ static void process_sample(run_shared *sh, int w, size_t i)
         if (mr->single_instance)
             pthread_mutex_unlock(&mr->lock);
     }
+    fvi_crash_guard_set(NULL);
     fvi_sample_release_media(s);
     journal_sample(sh, i);
 }
@@ -447,7 +502,7 @@ static void *worker_main(void *arg)
 {
     run_shared *sh = ((void **) arg)[0];
     int w = (int) (intptr_t) ((void **) arg)[1];
-    for (;;) {
+    while (!atomic_load(&sh->stop)) {
         size_t i = atomic_fetch_add(&sh->next, 1);
         if (i >= sh->total)
             break;
@@ -532,7 +587,10 @@ int fvi_run_execute(fvi_run *run)
     run_shared sh = {.run = run, .total = n, .started = now_seconds()};
     atomic_init(&sh.next, 0);
     atomic_init(&sh.done, 0);
+    atomic_init(&sh.stop, false);
     pthread_mutex_init(&sh.lock, NULL);
+    if (run->journal)
+        fvi_crash_guard_install(fileno(run->journal));
 
     int jobs = run->jobs < (int) n ? run->jobs : (int) (n ? n : 1);
     pthread_t *tids = fvi_xcalloc((size_t) jobs, sizeof(*tids));
@@ -554,6 +612,8 @@ int fvi_run_execute(fvi_run *run)
         pthread_join(tids[w], NULL);
     free(tids);
     free(args);
+    if (run->journal)
+        fvi_crash_guard_remove();
     if (n)
         draw_progress(&sh, true);
     pthread_mutex_destroy(&sh.lock);
@@ -611,6 +671,9 @@ void fvi_run_free(fvi_run *run)
     free(run->results);
     free(run->has_result);
     free(run->sample_failed);
+    for (size_t k = 0; run->crashed && k < cells; k++)
+        free(run->crashed[k]);
+    free(run->crashed);
     fvi_sample_list_free(&run->samples);
     memset(run, 0, sizeof(*run));
 }

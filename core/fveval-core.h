@@ -377,6 +377,7 @@ typedef struct fvi_run_config {
     char *save_state;      /* --save-state DIR */
     int resume, strict, quiet; /* -1 = unset, else 0/1 */
     fvi_strv plugin_paths;
+    int retry_crashed;     /* --retry-crashed: -1 = unset, else 0/1 */
 } fvi_run_config;
 
 void fvi_run_config_init(fvi_run_config *cfg);
@@ -391,6 +392,19 @@ void fvi_run_config_free(fvi_run_config *cfg);
  * *err to "FILE:LINE:COLUMN: message".
  */
 int fvi_config_load(const char *path, fvi_run_config *cfg, char **err);
+
+/*
+ * Values the command line and run files both take, checked by one function
+ * each so the two cannot drift apart.  On error they return -EINVAL and set
+ * *why to "needs ..., not 'TEXT'" (caller frees; the caller names the key).
+ */
+#define FVI_JOBS_MAX 4096
+#define FVI_STR_(x) #x
+#define FVI_STR(x) FVI_STR_(x)
+int fvi_parse_jobs(const char *text, int *out, char **why);
+int fvi_parse_fps(const char *text, double *out, char **why);
+/* NULL when every ':'-separated directory of @p paths can be read, else why not (caller frees). */
+char *fvi_plugin_dir_problem(const char *paths);
 
 /* ---- model store (models.c) ------------------------------------------------------ */
 
@@ -477,7 +491,24 @@ typedef struct fvi_run {
     bool progress;            /* draw a progress line on stderr */
     FILE *journal;            /* append-only record of finished samples, or NULL */
     bool any_failure;
+    const char *journal_path; /* for messages */
+    int journal_errno;        /* the first journal write failure (the run stopped there), or 0 */
+    char **crashed;           /* n_samples x n_metrics: why an earlier run died there, or NULL */
 } fvi_run;
+
+/* The reason a sample gets when the metric crashed the process on it before. */
+#define FVI_CRASHED_REASON "crashed the previous run"
+
+/*
+ * Crash records (journal.c).  While a run has a journal, install() sets a
+ * handler for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT that appends
+ * {"crashed": WHERE, "signal": N} to the journal (fd @p journal_fd) for the
+ * WHERE the crashing thread last set with fvi_crash_guard_set() (NULL: none),
+ * then dies of the signal as before.  remove() restores the old handlers.
+ */
+void fvi_crash_guard_install(int journal_fd);
+void fvi_crash_guard_remove(void);
+void fvi_crash_guard_set(const char *where_json);
 
 /*
  * Create the run's metric list from @p sel and check every option set by
@@ -505,6 +536,29 @@ json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const ch
                              const char *finished);
 /* Write @p text to @p path atomically (temporary file + rename). */
 int fvi_write_atomic(const char *path, const char *text, char **err);
+
+/* ---- the results' destination (output.c) ------------------------------------------- */
+
+/*
+ * -o: a regular file (or a new name) is replaced atomically; stdout ("-"),
+ * devices, FIFOs and sockets are written through (stream); a symbolic link
+ * is followed to its target.
+ */
+typedef struct fvi_output {
+    char *name;  /* as given, for messages */
+    char *path;  /* the file to replace or open (a link's target); NULL for stdout */
+    bool stream; /* written through, not replaced; such an output has no journal */
+} fvi_output;
+/*
+ * Check @p name before any work: empty, a directory, a read-only regular
+ * file (mode bits checked too, as root ignores them) or a missing directory
+ * are errors (-EINVAL with *err set).
+ */
+int fvi_output_open(const char *name, fvi_output *out, char **err);
+int fvi_output_write(const fvi_output *out, const char *text, char **err);
+void fvi_output_free(fvi_output *out);
+/* write(2) all of @p text, retrying on EINTR; 0 or -errno. */
+int fvi_write_all(int fd, const char *text, size_t len);
 char *fvi_results_csv(const fvi_run *run);
 /* The terminal table (metric, n, mean ± std, direction, corpus). */
 void fvi_results_print_table(const json_t *doc, FILE *out);

@@ -359,19 +359,15 @@ static int cmd_plugins(fvi_cli *cli, int argc, char **argv)
  * itself never aborts), as do unreadable roots from the environment. */
 static int check_cli_plugin_paths(const fvi_cli *cli)
 {
-    fvi_strv dirs = {0};
-    int rc = FVI_EXIT_OK;
-    for (size_t i = 0; i < cli->plugin_paths.n; i++)
-        fvi_strv_split(&dirs, cli->plugin_paths.v[i], ':');
-    for (size_t i = 0; i < dirs.n && rc == FVI_EXIT_OK; i++) {
-        DIR *d = opendir(dirs.v[i]);
-        if (d)
-            closedir(d);
-        else
-            rc = fvi_cli_error("plugin path '%s': cannot read directory: %s", dirs.v[i], strerror(errno));
+    for (size_t i = 0; i < cli->plugin_paths.n; i++) {
+        char *why = fvi_plugin_dir_problem(cli->plugin_paths.v[i]);
+        if (why) {
+            int rc = fvi_cli_error("%s", why);
+            free(why);
+            return rc;
+        }
     }
-    fvi_strv_free(&dirs);
-    return rc;
+    return FVI_EXIT_OK;
 }
 
 int main(int argc, char **argv)

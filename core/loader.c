@@ -408,29 +408,50 @@ void fvi_registry_free(fvi_registry *reg)
 
 /* ---- selection ------------------------------------------------------------ */
 
-static void sel_add(fvi_selection *sel, const fvi_metric *m, const char *opts)
+/*
+ * Results are keyed by metric name, so a run scores each metric once.  The
+ * same metric selected twice with the same options is one item (the first
+ * position counts); with other options it is an error, not a silent drop of
+ * the second (options strings are compared as written).
+ */
+static int sel_add(fvi_selection *sel, const fvi_metric *m, const char *opts, char **err)
 {
-    for (size_t i = 0; i < sel->n; i++)
-        if (sel->items[i].metric == m)
-            return; /* duplicates keep their first position */
+    if (opts && !*opts)
+        opts = NULL;
+    for (size_t i = 0; i < sel->n; i++) {
+        if (sel->items[i].metric != m)
+            continue;
+        const char *had = sel->items[i].options;
+        if ((!had && !opts) || (had && opts && strcmp(had, opts) == 0))
+            return 0;
+        *err = fvi_asprintf("metric '%s' is selected twice with different options ('%s' and '%s'); "
+                            "a run scores each metric once: score the other options in a second run "
+                            "with another -o",
+                            m->name, had ? had : "defaults", opts ? opts : "defaults");
+        return -EINVAL;
+    }
     sel->items = fvi_xrealloc(sel->items, (sel->n + 1) * sizeof(*sel->items));
     sel->items[sel->n].metric = m;
-    sel->items[sel->n].options = opts && *opts ? fvi_xstrdup(opts) : NULL;
+    sel->items[sel->n].options = opts ? fvi_xstrdup(opts) : NULL;
     sel->n++;
+    return 0;
 }
 
-static size_t add_group(const fvi_registry *reg, fvi_selection *sel, const char *group,
-                        const char *opts)
+/* Add every metric of @p group; *added counts them.  Fails like sel_add. */
+static int add_group(const fvi_registry *reg, fvi_selection *sel, const char *group,
+                     const char *opts, size_t *added, char **err)
 {
-    size_t added = 0, len = strlen(group);
+    size_t len = strlen(group);
+    *added = 0;
     for (size_t i = 0; i < reg->n_metrics; i++) {
         const char *n = reg->metrics[i].name;
         if (strncmp(n, group, len) == 0 && n[len] == '.') {
-            sel_add(sel, &reg->metrics[i], opts);
-            added++;
+            if (sel_add(sel, &reg->metrics[i], opts, err) < 0)
+                return -EINVAL;
+            (*added)++;
         }
     }
-    return added;
+    return 0;
 }
 
 static char *close_matches(const fvi_registry *reg, const char *name)
@@ -505,14 +526,16 @@ int fvi_select(const fvi_registry *reg, const char *spec, fvi_selection *sel, ch
         size_t len = strlen(item);
         while (len && item[len - 1] == ' ')
             item[--len] = '\0';
+        size_t added = 0;
         if (strcmp(item, "all") == 0) {
-            for (size_t k = 0; k < reg->n_metrics; k++)
-                sel_add(sel, &reg->metrics[k], opts);
+            for (size_t k = 0; !ret && k < reg->n_metrics; k++)
+                ret = sel_add(sel, &reg->metrics[k], opts, err);
             continue;
         }
         if (len > 2 && strcmp(item + len - 2, ".*") == 0) {
             item[len - 2] = '\0';
-            if (!add_group(reg, sel, item, opts)) {
+            ret = add_group(reg, sel, item, opts, &added, err);
+            if (!ret && !added) {
                 char *hint = group_failures(reg, item);
                 if (!hint)
                     hint = close_matches(reg, item);
@@ -524,10 +547,11 @@ int fvi_select(const fvi_registry *reg, const char *spec, fvi_selection *sel, ch
         }
         const fvi_metric *m = fvi_registry_find(reg, item);
         if (m) {
-            sel_add(sel, m, opts);
+            ret = sel_add(sel, m, opts, err);
             continue;
         }
-        if (add_group(reg, sel, item, opts))
+        ret = add_group(reg, sel, item, opts, &added, err);
+        if (ret || added)
             continue;
         const fvi_scan_entry *f = fvi_registry_failure(reg, item);
         if (f) {

@@ -139,9 +139,19 @@ static int parse_bool(const char *v, int *out)
     return -EINVAL;
 }
 
-int fvi_option_set(const fveval_option *o, void *priv, const char *value, char **err)
+/* "option 'x': VALUE is out of range [min, max]" (or of the type's own range). */
+static char *out_of_range(const fveval_option *o, const char *value)
 {
     char lo[FVI_DOUBLE_BUFSZ], hi[FVI_DOUBLE_BUFSZ];
+    if (has_range(o))
+        return fvi_asprintf("option '%s': %s is out of range [%s, %s]", o->name, value,
+                            fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
+    return fvi_asprintf("option '%s': %s is out of range for %s %s", o->name, value,
+                        o->type == FVEVAL_OPT_INT ? "a 64-bit" : "a", fvi_option_type_name(o->type));
+}
+
+int fvi_option_set(const fveval_option *o, void *priv, const char *value, char **err)
+{
     char *end = NULL;
     switch (o->type) {
     case FVEVAL_OPT_BOOL: {
@@ -157,13 +167,13 @@ int fvi_option_set(const fveval_option *o, void *priv, const char *value, char *
     case FVEVAL_OPT_INT: {
         errno = 0;
         long long v = strtoll(value, &end, 0);
-        if (!*value || *end || errno == ERANGE) {
+        if (!*value || *end) {
             *err = fvi_asprintf("option '%s': '%s' is not an integer", o->name, value);
             return -EINVAL;
         }
-        if (has_range(o) && ((double) v < o->min || (double) v > o->max)) {
-            *err = fvi_asprintf("option '%s': %s is out of range [%s, %s]", o->name, value,
-                                fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
+        /* A well-formed integer too large for 64 bits is a range problem, not a syntax one. */
+        if (errno == ERANGE || (has_range(o) && ((double) v < o->min || (double) v > o->max))) {
+            *err = out_of_range(o, value);
             return -EINVAL;
         }
         *OPT_PTR(priv, o, int64_t) = (int64_t) v;
@@ -172,13 +182,17 @@ int fvi_option_set(const fveval_option *o, void *priv, const char *value, char *
     case FVEVAL_OPT_DOUBLE: {
         errno = 0;
         double v = strtod(value, &end);
-        if (!*value || *end || errno == ERANGE || !isfinite(v)) {
+        if (!*value || *end || (errno != ERANGE && !isfinite(v))) {
             *err = fvi_asprintf("option '%s': '%s' is not a finite number", o->name, value);
             return -EINVAL;
         }
-        if (has_range(o) && (v < o->min || v > o->max)) {
-            *err = fvi_asprintf("option '%s': %s is out of range [%s, %s]", o->name, value,
-                                fvi_format_double(lo, o->min), fvi_format_double(hi, o->max));
+        /*
+         * ERANGE: a well-formed number beyond a double (1e400) or so close to
+         * zero that it underflows (1e-320).  Either way the value cannot be
+         * taken as written: say it is out of range, not that it is no number.
+         */
+        if (errno == ERANGE || (has_range(o) && (v < o->min || v > o->max))) {
+            *err = out_of_range(o, value);
             return -EINVAL;
         }
         *OPT_PTR(priv, o, double) = v;
@@ -242,7 +256,11 @@ int fvi_options_parse(const char *metric, const fveval_option *opts, void *priv,
                       char **err)
 {
     const char *p = spec;
-    while (p && *p) {
+    /* Which options this spec already set: "k=1:k=2" is refused, not last-wins, since a
+     * repeated key is almost always a typo for another key and would hide it. */
+    bool *seen = fvi_xcalloc(fvi_option_count(opts) + 1, sizeof(bool));
+    int ret = 0;
+    while (!ret && p && *p) {
         char *item = next_item(&p);
         if (!*item) {
             free(item);
@@ -253,7 +271,8 @@ int fvi_options_parse(const char *metric, const fveval_option *opts, void *priv,
             *err = fvi_asprintf("%s: option '%s' has no value (write %s=VALUE)", metric, item,
                                 item);
             free(item);
-            return -EINVAL;
+            ret = -EINVAL;
+            break;
         }
         *eq = '\0';
         const fveval_option *o = fvi_option_find(opts, item);
@@ -263,18 +282,28 @@ int fvi_options_parse(const char *metric, const fveval_option *opts, void *priv,
                                 *keys ? keys : "(none)");
             free(keys);
             free(item);
-            return -EINVAL;
+            ret = -EINVAL;
+            break;
         }
+        if (seen[o - opts]) {
+            *err = fvi_asprintf("%s: option '%s' is given twice; give each option once", metric, item);
+            free(item);
+            ret = -EINVAL;
+            break;
+        }
+        seen[o - opts] = true;
         char *e = NULL;
         if (fvi_option_set(o, priv, eq + 1, &e) < 0) {
             *err = fvi_asprintf("%s: %s", metric, e);
             free(e);
             free(item);
-            return -EINVAL;
+            ret = -EINVAL;
+            break;
         }
         free(item);
     }
-    return 0;
+    free(seen);
+    return ret;
 }
 
 void fvi_options_free(const fveval_option *opts, void *priv)

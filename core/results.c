@@ -150,19 +150,16 @@ int fvi_write_atomic(const char *path, const char *text, char **err)
         free(tmp);
         return -errno;
     }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            *err = fvi_asprintf("cannot write '%s': %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return -EIO;
-        }
-        off += (size_t) w;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        (void) fchmod(fd, st.st_mode & 07777); /* the replacement keeps the file's mode */
+    int w = fvi_write_all(fd, text, strlen(text));
+    if (w < 0) {
+        *err = fvi_asprintf("cannot write '%s': %s", tmp, strerror(-w));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -EIO;
     }
     if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
         *err = fvi_asprintf("cannot write '%s': %s", path, strerror(errno));

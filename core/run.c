@@ -4,9 +4,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,13 +32,15 @@ static const char run_usage[] =
     "                           relative paths are relative to the manifest's directory\n"
     "Metrics and output:\n"
     "  -m, --metrics LIST       all, group.*, names, comma lists; NAME:key=value:... sets options\n"
-    "  -o, --output FILE        results file (default results.json, or results.csv)\n"
+    "  -o, --output FILE        results file (default results.json, or results.csv); '-' is\n"
+    "                           stdout; devices and pipes are written to, never replaced\n"
     "  --format json|csv|table  output format (table: print to stdout, and JSON to -o FILE if given)\n"
     "  --config FILE            YAML run file with the same keys; flags override it\n"
     "  -j, --jobs N             samples decoded and scored at once (default: cores)\n"
     "  --device cpu|cuda:N      where model metrics run (default cpu)\n"
     "  --model-dir DIR          model files (default $FVEVAL_MODEL_DIR, ~/.cache/fveval/models)\n"
     "  --resume                 reuse results of an earlier, possibly interrupted run of -o\n"
+    "  --retry-crashed          with --resume: score again what crashed the earlier run\n"
     "  --save-state DIR         write set metrics' accumulated state for `fveval merge`\n"
     "  --strict                 fail before decoding when a named metric cannot run\n"
     "  -q, --quiet              no progress line\n";
@@ -68,6 +72,7 @@ static const run_arg run_args[] = {
     {"--model-dir", NULL, OPT_STRING, CFG(model_dir)},
     {"--save-state", NULL, OPT_STRING, CFG(save_state)},
     {"--resume", NULL, OPT_FLAG, CFG(resume)},
+    {"--retry-crashed", NULL, OPT_FLAG, CFG(retry_crashed)},
     {"--strict", NULL, OPT_FLAG, CFG(strict)},
     {"--quiet", "-q", OPT_FLAG, CFG(quiet)},
     {NULL, NULL, 0, 0},
@@ -131,20 +136,17 @@ static int parse_run_args(int argc, char **argv, fvi_run_config *cfg, const char
             free(*(char **) field);
             *(char **) field = fvi_xstrdup(val);
             break;
-        case OPT_DOUBLE: {
-            char *end;
-            double d = strtod(val, &end);
-            if (*end || !(d > 0) || !isfinite(d))
-                return fvi_cli_error("run: %s needs a positive number, not '%s'", r->long_name, val);
-            *(double *) field = d;
-            break;
-        }
+        case OPT_DOUBLE:
         case OPT_INT: {
-            char *end;
-            long v = strtol(val, &end, 10);
-            if (*end || v < 1 || v > 4096)
-                return fvi_cli_error("run: %s needs an integer from 1 to 4096, not '%s'", r->long_name, val);
-            *(int *) field = (int) v;
+            /* The same checks as a run file's fps and jobs keys. */
+            char *why = NULL;
+            int bad = r->kind == OPT_DOUBLE ? fvi_parse_fps(val, (double *) field, &why)
+                                            : fvi_parse_jobs(val, (int *) field, &why);
+            if (bad) {
+                bad = fvi_cli_error("run: %s %s", r->long_name, why);
+                free(why);
+                return bad;
+            }
             break;
         }
         default:
@@ -193,6 +195,16 @@ static bool sample_matches(const fvi_sample *s, json_t *ident)
            same_string(json_object_get(s->fields, "reference"), json_object_get(ident, "reference"));
 }
 
+/* Whether earlier result @p r is a skip because its metric crashed a run (--retry-crashed
+ * scores those again).  The reason sits in details or, in newer files, beside the score. */
+static bool is_crash_skip(json_t *r)
+{
+    const char *skip = json_string_value(json_object_get(json_object_get(r, "details"), "skipped"));
+    if (!skip)
+        skip = json_string_value(json_object_get(r, "skipped"));
+    return skip && fvi_str_has_prefix(skip, FVI_CRASHED_REASON);
+}
+
 /* Take result @p r (JSON) of metric @p name for sample @p i if that metric is unchanged. */
 static bool adopt_result(fvi_run *run, json_t *prev_metrics, size_t i, const char *name, json_t *r)
 {
@@ -232,11 +244,90 @@ static void alloc_results(fvi_run *run)
 }
 
 /*
+ * What the journal says about crashes, per sample and metric: the signal a
+ * crash record names, and how many runs stopped while the pair was in
+ * flight.  A finished-sample line clears both for its sample (a later run
+ * got through it).
+ */
+typedef struct crash_tally {
+    int *signal;
+    int *in_flight;
+} crash_tally;
+
+/* The run's metric index of @p name, or -1. */
+static long metric_index(const fvi_run *run, const char *name)
+{
+    for (size_t m = 0; name && m < run->n_metrics; m++)
+        if (strcmp(run->metrics[m].metric->name, name) == 0)
+            return (long) m;
+    return -1;
+}
+
+/* Count journal line @p o if it is an in-flight or crash record (returns true), else false. */
+static bool tally_line(crash_tally *t, fvi_run *run, json_t *idents, json_t *o)
+{
+    size_t nm = run->n_metrics, cells = run->samples.n * nm;
+    json_t *crashed = json_object_get(o, "crashed");
+    json_t *where = crashed ? crashed : json_object_get(o, "in_flight");
+    json_t *idx = json_object_get(where ? where : o, "index");
+    if (!json_is_integer(idx) || json_integer_value(idx) < 0 ||
+        (size_t) json_integer_value(idx) >= run->samples.n)
+        return where != NULL;
+    size_t i = (size_t) json_integer_value(idx);
+    if (!sample_matches(run->samples.v[i], json_array_get(idents, i)))
+        return where != NULL;
+    if (!t->signal) {
+        t->signal = fvi_xcalloc(cells + 1, sizeof(int));
+        t->in_flight = fvi_xcalloc(cells + 1, sizeof(int));
+    }
+    if (!where) { /* the sample finished in some run */
+        memset(&t->signal[i * nm], 0, nm * sizeof(int));
+        memset(&t->in_flight[i * nm], 0, nm * sizeof(int));
+        return false;
+    }
+    long m = metric_index(run, json_string_value(json_object_get(where, "metric")));
+    if (m >= 0 && crashed)
+        t->signal[i * nm + (size_t) m] = (int) json_integer_value(json_object_get(o, "signal"));
+    else if (m >= 0)
+        t->in_flight[i * nm + (size_t) m]++;
+    return true;
+}
+
+/*
+ * Mark what crashed an earlier run.  A crash record (a signal the handler
+ * caught) counts at once.  SIGKILL (the OOM killer, kill -9) leaves no
+ * record, and one kill is as likely the user's as the pair's fault, so the
+ * pair is scored again; only when two runs in a row died with it in flight
+ * is it taken for the cause.
+ */
+static void tally_apply(const crash_tally *t, fvi_run *run)
+{
+    size_t nm = run->n_metrics, cells = run->samples.n * nm;
+    for (size_t k = 0; t->signal && k < cells; k++) {
+        const char *name = run->metrics[k % nm].metric->name;
+        char *why = NULL;
+        if (t->signal[k])
+            why = fvi_asprintf("%s (%s in %s); --retry-crashed scores it again", FVI_CRASHED_REASON,
+                               strsignal(t->signal[k]), name);
+        else if (t->in_flight[k] >= 2)
+            why = fvi_asprintf("%s (the process was killed while %s scored it, %d times); "
+                               "--retry-crashed scores it again",
+                               FVI_CRASHED_REASON, name, t->in_flight[k]);
+        if (!why)
+            continue;
+        if (!run->crashed)
+            run->crashed = fvi_xcalloc(cells + 1, sizeof(char *));
+        fvi_log(FVEVAL_LOG_WARNING, "sample %zu: %s", k / nm, why);
+        run->crashed[k] = why;
+    }
+}
+
+/*
  * Earlier results: a finished output file, else the journal an interrupted
  * run left beside it.  Per sample and metric, a result is reused only if the
  * sample's inputs and the metric's version and options are unchanged.
  */
-static size_t load_previous(fvi_run *run, const char *output, const char *journal)
+static size_t load_previous(fvi_run *run, const char *output, const char *journal, bool retry_crashed)
 {
     size_t reused = 0;
     json_t *doc = json_load_file(output, 0, NULL);
@@ -250,7 +341,8 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
             const char *name;
             json_t *r;
             json_object_foreach(json_object_get(ps, "results"), name, r) {
-                reused += adopt_result(run, prev_metrics, i, name, r);
+                if (!(retry_crashed && is_crash_skip(r)))
+                    reused += adopt_result(run, prev_metrics, i, name, r);
             }
         }
         json_decref(doc);
@@ -263,6 +355,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
     char *line = NULL;
     size_t cap = 0;
     json_t *header = NULL;
+    crash_tally tally = {0};
     while (getline(&line, &cap, fp) >= 0) {
         json_t *o = json_loads(line, 0, NULL); /* a line cut by a kill fails to parse: ignored */
         if (!o)
@@ -271,15 +364,20 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
             header = o;
             continue;
         }
-        json_t *idx = json_object_get(o, "index");
         json_t *idents = json_object_get(header, "samples");
+        if (tally_line(&tally, run, idents, o)) {
+            json_decref(o);
+            continue;
+        }
+        json_t *idx = json_object_get(o, "index");
         if (json_is_integer(idx) && (size_t) json_integer_value(idx) < run->samples.n) {
             size_t i = (size_t) json_integer_value(idx);
             if (sample_matches(run->samples.v[i], json_array_get(idents, i))) {
                 const char *name;
                 json_t *r;
                 json_object_foreach(json_object_get(o, "results"), name, r) {
-                    reused += adopt_result(run, json_object_get(header, "metrics"), i, name, r);
+                    if (!(retry_crashed && is_crash_skip(r)))
+                        reused += adopt_result(run, json_object_get(header, "metrics"), i, name, r);
                 }
                 if (json_is_true(json_object_get(o, "failed")))
                     run->sample_failed[i] = true;
@@ -290,14 +388,60 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
     json_decref(header);
     free(line);
     fclose(fp);
+    if (!retry_crashed)
+        tally_apply(&tally, run);
+    free(tally.signal);
+    free(tally.in_flight);
     return reused;
 }
 
-static FILE *open_journal(const fvi_run *run, const char *path, bool append)
+/*
+ * Open and lock the journal @p path (created if missing) before anything
+ * reads or truncates it: two runs with the same -o would interleave their
+ * lines, and the first to finish would delete the file under the other.
+ * The lock (flock, released when the process ends, however it ends) makes
+ * the second run refuse.  Returns the descriptor, or -1 with *err set.
+ */
+static int lock_journal(const char *path, const char *output_name, char **err)
 {
-    FILE *fp = fopen(path, append ? "a+" : "w");
-    if (!fp)
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            *err = fvi_asprintf("cannot open the journal '%s': %s", path, strerror(errno));
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            int e = errno;
+            close(fd);
+            *err = e == EWOULDBLOCK
+                       ? fvi_asprintf("another fveval run is writing '%s' (its journal '%s' is locked); "
+                                      "wait for it to finish or choose another -o",
+                                      output_name, path)
+                       : fvi_asprintf("cannot lock the journal '%s': %s", path, strerror(e));
+            return -1;
+        }
+        /* The run that held the lock may have finished and removed the file between our open
+         * and flock: then we hold a lock on a deleted file; take the one at the path now. */
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+            held.st_ino == now.st_ino)
+            return fd;
+        close(fd);
+    }
+    *err = fvi_asprintf("cannot lock the journal '%s': it keeps being replaced", path);
+    return -1;
+}
+
+/* Start the journal on locked descriptor @p fd: emptied, or continued with @p append. */
+static FILE *open_journal(const fvi_run *run, int fd, bool append)
+{
+    FILE *fp = append || ftruncate(fd, 0) == 0 ? fdopen(fd, "a+") : NULL;
+    if (!fp) {
+        int e = errno;
+        close(fd);
+        errno = e;
         return NULL;
+    }
     if (append) {
         /* Start a fresh line if a kill cut the last one short. */
         if (fseek(fp, -1, SEEK_END) == 0 && fgetc(fp) != '\n')
@@ -322,9 +466,15 @@ static FILE *open_journal(const fvi_run *run, const char *path, bool append)
     char *text = json_dumps(h, JSON_COMPACT);
     json_decref(h);
     /* A header only counts at the start of the file; appended ones are skipped as records. */
-    fprintf(fp, "%s\n", text);
-    fflush(fp);
+    errno = 0;
+    bool ok = fprintf(fp, "%s\n", text) >= 0 && fflush(fp) == 0;
     free(text);
+    if (!ok) {
+        int e = errno ? errno : EIO;
+        fclose(fp);
+        errno = e;
+        return NULL;
+    }
     return fp;
 }
 
@@ -441,6 +591,25 @@ static int default_jobs(void)
     return n > 0 ? (int) n : 1;
 }
 
+/* -o (or the default name): usable, and compatible with --resume and --format. */
+static int check_output(const fvi_run_config *cfg, const char *format, fvi_output *out)
+{
+    char *err = NULL;
+    const char *name = cfg->output ? cfg->output : strcmp(format, "csv") == 0 ? "results.csv" : "results.json";
+    if (fvi_output_open(name, out, &err) < 0) {
+        int rc = fvi_cli_error("run: %s", err);
+        free(err);
+        return rc;
+    }
+    if (out->stream && cfg->resume == 1)
+        return fvi_cli_error("run: --resume needs -o naming a regular file; '%s' is written through "
+                             "and keeps no journal", name);
+    if (out->stream && !out->path && strcmp(format, "table") == 0)
+        return fvi_cli_error("run: --format table prints to stdout; -o - would mix the table into "
+                             "the results");
+    return 0;
+}
+
 int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -452,6 +621,7 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     fvi_run_config_init(&cfg);
     fvi_run run = {0};
     fvi_selection sel = {0};
+    fvi_output out = {0};
     char *err = NULL, *started = fvi_now_iso8601(), *journal = NULL, *model_dir = NULL;
     const char *config_path = find_config_path(argc, argv);
     int rc = FVI_EXIT_USAGE;
@@ -472,10 +642,28 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         rc = fvi_cli_error("run: --format must be json, csv or table, not '%s'", format);
         goto out;
     }
+    if (cfg.retry_crashed == 1 && cfg.resume != 1) {
+        rc = fvi_cli_error("run: --retry-crashed goes with --resume");
+        goto out;
+    }
     if (check_device(cfg.device))
         goto out;
-    for (size_t i = 0; i < cfg.plugin_paths.n; i++)
+    /* Where results go is checked before any work: an unusable -o found after an hour of
+     * scoring would lose the hour. */
+    bool table_only = strcmp(format, "table") == 0 && !cfg.output;
+    if (!table_only && (rc = check_output(&cfg, format, &out)) != 0)
+        goto out;
+    rc = FVI_EXIT_USAGE;
+    for (size_t i = 0; i < cfg.plugin_paths.n; i++) {
+        /* A run file's plugin_path gets the check --plugin-path gets: missing is an error. */
+        char *why = fvi_plugin_dir_problem(cfg.plugin_paths.v[i]);
+        if (why) {
+            rc = fvi_cli_error("%s: %s", config_path, why);
+            free(why);
+            goto out;
+        }
         fvi_strv_push(&cli->plugin_paths, cfg.plugin_paths.v[i]);
+    }
     fvi_cli_scan(cli);
     if (fvi_select(&cli->reg, cfg.metrics, &sel, &err) < 0) {
         rc = fvi_cli_error("%s", err);
@@ -502,20 +690,25 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         goto out;
     }
 
-    bool table_only = strcmp(format, "table") == 0 && !cfg.output;
-    const char *output = cfg.output ? cfg.output : strcmp(format, "csv") == 0 ? "results.csv" : "results.json";
     alloc_results(&run);
-    if (!table_only) {
-        journal = fvi_asprintf("%s.journal", output);
+    if (!table_only && !out.stream) {
+        /* Beside the file written (a link's target), so every name for it shares one lock. */
+        journal = fvi_asprintf("%s.journal", out.path);
+        int fd = lock_journal(journal, out.name, &err);
+        if (fd < 0) {
+            rc = fvi_cli_error("%s", err);
+            goto out;
+        }
         if (cfg.resume == 1) {
-            size_t reused = load_previous(&run, output, journal);
+            size_t reused = load_previous(&run, out.path, journal, cfg.retry_crashed == 1);
             fvi_log(FVEVAL_LOG_INFO, "resume: reusing %zu earlier results", reused);
         }
-        run.journal = open_journal(&run, journal, cfg.resume == 1);
+        run.journal = open_journal(&run, fd, cfg.resume == 1);
         if (!run.journal) {
             rc = fvi_cli_error("cannot write '%s': %s", journal, strerror(errno));
             goto out;
         }
+        run.journal_path = journal;
     }
     run.quiet = cfg.quiet == 1;
     run.progress = !run.quiet && isatty(STDERR_FILENO);
@@ -531,22 +724,31 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     char *finished = fvi_now_iso8601();
     json_t *doc = fvi_results_document(&run, argc + 1, argv - 1, started, finished);
     free(finished);
-    if (!table_only) {
+    if (run.journal_errno) {
+        /* Stopped early: an output file now would hold a partial run that looks finished. */
+        fvi_log(FVEVAL_LOG_ERROR, "%s not written; rerun with --resume when the journal can grow",
+                out.name);
+        rc = FVI_EXIT_PARTIAL;
+    } else if (!table_only) {
         char *text = strcmp(format, "csv") == 0 ? fvi_results_csv(&run) : json_dumps(doc, JSON_INDENT(2));
-        if (fvi_write_atomic(output, text, &err) < 0) {
+        if (fvi_output_write(&out, text, &err) < 0) {
             fvi_log(FVEVAL_LOG_ERROR, "%s", err);
             rc = FVI_EXIT_PARTIAL;
         } else {
-            fclose(run.journal);
-            run.journal = NULL;
-            unlink(journal); /* the finished file now holds everything */
-            if (!run.quiet)
-                fprintf(stderr, "fveval: wrote %s\n", output);
+            if (run.journal) {
+                unlink(journal); /* the finished file now holds everything; still locked */
+                fclose(run.journal);
+                run.journal = NULL;
+            }
+            if (!run.quiet && out.path)
+                fprintf(stderr, "fveval: wrote %s\n", out.name);
         }
         free(text);
     }
-    /* --format table always prints; with -o the file still gets the JSON. */
-    if (strcmp(format, "table") == 0 || isatty(STDOUT_FILENO))
+    /* --format table always prints; with -o the file still gets the JSON.  A terminal gets
+     * the table too, unless the results themselves go to stdout. */
+    bool results_on_stdout = !table_only && out.stream && !out.path;
+    if (strcmp(format, "table") == 0 || (isatty(STDOUT_FILENO) && !results_on_stdout))
         fvi_results_print_table(doc, stdout);
     json_decref(doc);
 out:
@@ -555,6 +757,7 @@ out:
     fvi_run_free(&run);
     fvi_selection_free(&sel);
     fvi_run_config_free(&cfg);
+    fvi_output_free(&out);
     free(journal);
     free(model_dir);
     free(started);
@@ -714,8 +917,13 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
     char *err = NULL, *started = fvi_now_iso8601();
     fvi_run run = {.jobs = 1, .env = {.device = "cpu"}};
     merge_seen seen = {0};
+    fvi_output dest = {0};
     if (!dirs.n || !output) {
         rc = fvi_cli_error("merge: give one or more state directories and -o FILE");
+        goto out;
+    }
+    if (fvi_output_open(output, &dest, &err) < 0) {
+        rc = fvi_cli_error("merge: %s", err);
         goto out;
     }
     for (size_t i = 0; i < dirs.n; i++)
@@ -741,16 +949,17 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
     json_t *doc = fvi_results_document(&run, argc + 1, argv - 1, started, finished);
     free(finished);
     char *text = json_dumps(doc, JSON_INDENT(2));
-    if (fvi_write_atomic(output, text, &err) < 0) {
+    if (fvi_output_write(&dest, text, &err) < 0) {
         fvi_log(FVEVAL_LOG_ERROR, "%s", err);
         rc = FVI_EXIT_PARTIAL;
     }
-    if (isatty(STDOUT_FILENO))
+    if (isatty(STDOUT_FILENO) && !(dest.stream && !dest.path))
         fvi_results_print_table(doc, stdout);
     free(text);
     json_decref(doc);
 out:
     fvi_run_free(&run);
+    fvi_output_free(&dest);
     fvi_strv_free(&dirs);
     fvi_strv_free(&files);
     fvi_strv_free(&seen.keys);

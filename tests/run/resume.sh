@@ -15,10 +15,11 @@ expect_rc 0 $R run --videos gen -m "$M" -j 1 -o full.json -q
 
 $R run --videos gen -m "$M" -j 1 -o part.json -q &
 pid=$!
-# Wait until a few samples are journaled, then kill without warning.  grep -c
+# Wait until a few samples are journaled (finished-sample lines start with
+# "index"; in-flight records do not), then kill without warning.  grep -c
 # prints 0 and fails on no match, so take its output alone.  The wait is long
 # because sanitizer builds start slowly; it ends as soon as 3 are in.
-journaled() { n=$(grep -c '"index"' part.json.journal 2>/dev/null); echo "${n:-0}"; }
+journaled() { n=$(grep -c '^{"index"' part.json.journal 2>/dev/null); echo "${n:-0}"; }
 for _ in $(seq 1 600); do
     [ "$(journaled)" -ge 3 ] && break
     kill -0 "$pid" 2>/dev/null || break

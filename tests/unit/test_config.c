@@ -270,12 +270,13 @@ static void test_errors(void)
 {
     expect_error("output: a\nouput: b\n", "2:1", "unknown key 'ouput' (did you mean 'output'?); valid keys: inputs, metrics, output, format, jobs, device, model_dir, save_state, resume, strict, quiet, plugin_path");
     expect_error("inputs:\n  vidoes: a\n", "2:3", "unknown key 'vidoes' (did you mean 'videos'?) in inputs; valid keys: videos,");
-    expect_error("jobs: 0\n", "1:7", "jobs: expected an integer >= 1");
-    expect_error("jobs: four\n", "1:7", "jobs: expected an integer >= 1");
-    expect_error("jobs: 2.5\n", "1:7", "jobs: expected an integer >= 1");
-    expect_error("jobs: [1]\n", "1:7", "jobs: expected an integer >= 1");
-    expect_error("inputs:\n  fps: -24\n", "2:8", "inputs.fps: expected a number > 0");
-    expect_error("inputs:\n  fps: nan\n", "2:8", "inputs.fps: expected a number > 0");
+    expect_error("jobs: 0\n", "1:7", "jobs: needs an integer from 1 to 4096, not '0'");
+    expect_error("jobs: four\n", "1:7", "jobs: needs an integer from 1 to 4096, not 'four'");
+    expect_error("jobs: 2.5\n", "1:7", "jobs: needs an integer from 1 to 4096, not '2.5'");
+    expect_error("jobs: [1]\n", "1:7", "jobs: needs an integer from 1 to 4096");
+    expect_error("jobs: 1000000\n", "1:7", "jobs: needs an integer from 1 to 4096, not '1000000'");
+    expect_error("inputs:\n  fps: -24\n", "2:8", "inputs.fps: needs a positive number, not '-24'");
+    expect_error("inputs:\n  fps: nan\n", "2:8", "inputs.fps: needs a positive number, not 'nan'");
     expect_error("format: xml\n", "1:9", "format: 'xml' is not one of: json, csv, table");
     expect_error("inputs: {pair_by: name}\n", "1:19", "inputs.pair_by: 'name' is not one of: position, stem");
     expect_error("resume: maybe\n", "1:9", "resume: expected a boolean (true/false, yes/no, on/off)");

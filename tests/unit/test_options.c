@@ -63,6 +63,30 @@ int main(void)
     free(err);
     CHECK(parse(&p, "ratio=-0.1", &err) < 0);
     free(err);
+    /* Well-formed numbers a double or int64 cannot hold are out of range, not "no number". */
+    CHECK(parse(&p, "ratio=1e-320", &err) < 0);
+    CHECK_STR_CONTAINS(err, "option 'ratio': 1e-320 is out of range [0, 1]");
+    free(err);
+    CHECK(parse(&p, "ratio=1e400", &err) < 0);
+    CHECK_STR_CONTAINS(err, "out of range");
+    free(err);
+    CHECK(parse(&p, "count=99999999999999999999", &err) < 0);
+    CHECK_STR_CONTAINS(err, "out of range [1, 100]");
+    free(err);
+    {
+        const fveval_option unbounded[] = {
+            {.name = "x", .type = FVEVAL_OPT_DOUBLE, .offset = 0},
+            {.name = NULL},
+        };
+        double x = 0;
+        CHECK(fvi_options_parse("t.m", unbounded, &x, "x=1e-320", &err) < 0);
+        CHECK_STR_CONTAINS(err, "option 'x': 1e-320 is out of range for a double");
+        free(err);
+    }
+    /* A key given twice in one list is refused, not last-wins. */
+    CHECK(parse(&p, "count=2:count=3", &err) < 0);
+    CHECK_STR_CONTAINS(err, "option 'count' is given twice");
+    free(err);
     CHECK(parse(&p, "flag=maybe", &err) < 0);
     CHECK_STR_CONTAINS(err, "not a boolean");
     free(err);

@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 typedef struct {
     int64_t fail_on_frames; /* compute returns -EIO for clips with this many frames */
     int64_t sleep_ms;       /* slow each sample down (kill/resume tests) */
+    int64_t crash_on_frames; /* raise SIGSEGV on clips with this many frames (crash tests) */
 } mean_priv;
 
 static const fveval_option mean_options[] = {
@@ -22,6 +24,8 @@ static const fveval_option mean_options[] = {
      .type = FVEVAL_OPT_INT, .offset = offsetof(mean_priv, fail_on_frames), .def.i64 = 0, .min = 0, .max = 1e6},
     {.name = "sleep_ms", .help = "sleep this long per sample", .type = FVEVAL_OPT_INT,
      .offset = offsetof(mean_priv, sleep_ms), .def.i64 = 0, .min = 0, .max = 60000},
+    {.name = "crash_on_frames", .help = "crash (SIGSEGV) on clips with this frame count (0: never)",
+     .type = FVEVAL_OPT_INT, .offset = offsetof(mean_priv, crash_on_frames), .def.i64 = 0, .min = 0, .max = 1e6},
     {.name = NULL},
 };
 
@@ -41,6 +45,8 @@ static int mean_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *
     }
     if (p->fail_on_frames && v->nb_frames == p->fail_on_frames)
         return -EIO;
+    if (p->crash_on_frames && v->nb_frames == p->crash_on_frames)
+        raise(SIGSEGV); /* as a bad pointer would, without depending on undefined behaviour */
     double sum = 0;
     for (int t = 0; t < v->nb_frames; t++)
         for (int y = 0; y < v->height; y++) {
