@@ -160,16 +160,8 @@ static fvi_audio_slot *find_audio(fvi_sample *s, const char *field, int rate, in
 /* Decode each media field @p f of a metric once per sample (audio once per rate/channels). */
 static void decode_field(fvi_sample *s, const fveval_field *f)
 {
-    if (f->type == FVEVAL_FIELD_VIDEO) {
-        const char *path = fvi_sample_path(s, f->name);
-        if (!path || find_video(s, f->name))
-            return;
-        s->videos = fvi_xrealloc(s->videos, (s->n_videos + 1) * sizeof(*s->videos));
-        fvi_video_slot *slot = &s->videos[s->n_videos++];
-        memset(slot, 0, sizeof(*slot));
-        slot->field = fvi_xstrdup(f->name);
-        slot->status = fvi_media_decode_video(path, s->fps_override, slot);
-    } else if (f->type == FVEVAL_FIELD_AUDIO) {
+    /* VIDEO fields: prepare_videos() decoded them for every metric at once. */
+    if (f->type == FVEVAL_FIELD_AUDIO) {
         const char *path = audio_source(s, f->name);
         if (!path || find_audio(s, f->name, f->rate, f->channels))
             return;
@@ -267,33 +259,144 @@ static void draw_progress(run_shared *sh, bool final)
     pthread_mutex_unlock(&sh->lock);
 }
 
+/* The first required field of @p d that sample @p s lacks, or NULL. */
+static const char *missing_field(const fvi_sample *s, const fveval_plugin *d)
+{
+    for (size_t k = 0; d->fields && d->fields[k].name; k++)
+        if ((d->fields[k].flags & FVEVAL_FIELD_REQUIRED) && !field_present(s, &d->fields[k]))
+            return d->fields[k].name;
+    return NULL;
+}
+
+/*
+ * Decode every VIDEO field of sample @p i once for all the metrics that will
+ * read it, each in its declared frame access (frames.c); STREAM metrics get
+ * their frames now, and frame_status[m] their outcome.  Reserves the
+ * decoded frames' estimated size from the memory budget (returned, for
+ * release); when the sample alone would exceed it, decodes nothing and sets
+ * *oversized to the reason.
+ */
+static uint64_t prepare_videos(fvi_run *run, int w, size_t i, const bool *wants, int *frame_status,
+                               char **oversized)
+{
+    fvi_sample *s = run->samples.v[i];
+    size_t nm = run->n_metrics;
+    fvi_strv fields = {0};
+    bool *reads = fvi_xcalloc(nm, sizeof(bool));
+    for (size_t m = 0; m < nm; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        const fveval_plugin *d = mr->metric->desc;
+        if (!wants[m] || mr->unavailable || missing_field(s, d))
+            continue;
+        char *err = NULL;
+        fvi_instance *inst = worker_instance(run, m, w, &err);
+        free(err);
+        if (!inst || inst->setup_error)
+            continue; /* reported by process_sample */
+        reads[m] = true;
+        for (size_t k = 0; d->fields && d->fields[k].name; k++)
+            if (d->fields[k].type == FVEVAL_FIELD_VIDEO && fvi_sample_path(s, d->fields[k].name) &&
+                !fvi_strv_contains(&fields, d->fields[k].name))
+                fvi_strv_push(&fields, d->fields[k].name);
+    }
+
+    /* The users of each field, and what they would hold together. */
+    size_t *n_users = fvi_xcalloc(fields.n + 1, sizeof(size_t));
+    fvi_frame_user **field_users = fvi_xcalloc(fields.n + 1, sizeof(*field_users));
+    uint64_t need = 0;
+    char *sizes = NULL;
+    for (size_t f = 0; f < fields.n; f++) {
+        field_users[f] = fvi_xcalloc(nm, sizeof(fvi_frame_user));
+        for (size_t m = 0; m < nm; m++) {
+            const fveval_field *fl = run->metrics[m].metric->desc->fields;
+            bool declares = false;
+            for (size_t k = 0; reads[m] && fl && fl[k].name && !declares; k++)
+                declares = fl[k].type == FVEVAL_FIELD_VIDEO && strcmp(fl[k].name, fields.v[f]) == 0;
+            if (!declares)
+                continue;
+            bool set = is_set_metric(&run->metrics[m]);
+            field_users[f][n_users[f]++] = (fvi_frame_user){
+                .inst = run->metrics[m].workers[w],
+                .res = set ? NULL : &run->results[i * nm + m],
+            };
+        }
+        if (run->max_memory) {
+            char *desc = NULL;
+            need += fvi_frames_estimate(s, fields.v[f], field_users[f], n_users[f], &desc);
+            char *joined = fvi_asprintf("%s%s%s %s", sizes ? sizes : "", sizes ? ", " : "",
+                                        fields.v[f], desc ? desc : "?");
+            free(sizes);
+            free(desc);
+            sizes = joined;
+        }
+    }
+    if (run->max_memory && need > run->max_memory) {
+        *oversized = fvi_asprintf("decoded frames would need %s (%s), over --max-memory %s",
+                                  fvi_format_bytes(need).s, sizes, fvi_format_bytes(run->max_memory).s);
+        need = 0;
+    } else {
+        fvi_budget_acquire(run->budget, need);
+        for (size_t f = 0; f < fields.n; f++) {
+            fvi_frames_prepare_field(s, fields.v[f], field_users[f], n_users[f], run->max_memory);
+            for (size_t u = 0; u < n_users[f]; u++)
+                for (size_t m = 0; m < nm; m++)
+                    if (run->metrics[m].workers[w] == field_users[f][u].inst &&
+                        field_users[f][u].status < 0 && !frame_status[m])
+                        frame_status[m] = field_users[f][u].status;
+        }
+    }
+    for (size_t f = 0; f < fields.n; f++)
+        free(field_users[f]);
+    free(field_users);
+    free(n_users);
+    free(sizes);
+    free(reads);
+    fvi_strv_free(&fields);
+    return need;
+}
+
 static void process_sample(run_shared *sh, int w, size_t i)
 {
     fvi_run *run = sh->run;
     fvi_sample *s = run->samples.v[i];
     size_t nm = run->n_metrics;
     bool any = false;
-    for (size_t m = 0; m < nm; m++)
-        any |= metric_wants(run, m, i);
-    if (!any)
-        return;
-
+    bool *wants = fvi_xcalloc(nm, sizeof(bool));
     for (size_t m = 0; m < nm; m++) {
-        if (!metric_wants(run, m, i))
+        wants[m] = metric_wants(run, m, i);
+        any |= wants[m];
+        /* Fresh results first: STREAM metrics may write to theirs while frames are decoded. */
+        if (wants[m] && !is_set_metric(&run->metrics[m])) {
+            fvi_result_clear(&run->results[i * nm + m]);
+            fvi_result_init(&run->results[i * nm + m]);
+            run->has_result[i * nm + m] = true;
+        }
+    }
+    if (!any) {
+        free(wants);
+        return;
+    }
+
+    int *frame_status = fvi_xcalloc(nm, sizeof(int));
+    char *oversized = NULL;
+    uint64_t reserved = prepare_videos(run, w, i, wants, frame_status, &oversized);
+    for (size_t m = 0; m < nm; m++) {
+        if (!wants[m])
             continue;
         fvi_metric_run *mr = &run->metrics[m];
         const fveval_plugin *d = mr->metric->desc;
         bool set = is_set_metric(mr);
         fvi_result *res = &run->results[i * nm + m];
-        if (!set) {
-            fvi_result_clear(res);
-            fvi_result_init(res);
-            run->has_result[i * nm + m] = true;
-        }
 
         if (mr->unavailable) {
             if (!set)
                 res->skip = fvi_xstrdup(mr->unavailable);
+            continue;
+        }
+        if (oversized && !missing_field(s, d)) {
+            if (!set)
+                res->skip = fvi_xstrdup(oversized);
+            run->sample_failed[i] = true;
             continue;
         }
         /* Required fields first: a sample lacking one never reaches the plugin. */
@@ -333,7 +436,7 @@ static void process_sample(run_shared *sh, int w, size_t i)
             continue;
         }
         if (set) {
-            int r = d->accumulate(&inst->pub, s);
+            int r = frame_status[m] < 0 ? frame_status[m] : d->accumulate(&inst->pub, s);
             if (r < 0 && r != -ENOTSUP) {
                 fvi_log(FVEVAL_LOG_ERROR, "%s: sample %zu: accumulate failed: %s", mr->metric->name, i,
                         strerror(-r));
@@ -341,7 +444,8 @@ static void process_sample(run_shared *sh, int w, size_t i)
             }
             continue;
         }
-        int r = d->compute(&inst->pub, s, res);
+        /* A STREAM metric that failed on a frame is not computed: that is its outcome. */
+        int r = frame_status[m] < 0 ? frame_status[m] : d->compute(&inst->pub, s, res);
         if (r == -ENOTSUP) {
             if (!res->skip)
                 res->skip = fvi_xstrdup("not applicable to this sample");
@@ -355,6 +459,12 @@ static void process_sample(run_shared *sh, int w, size_t i)
         }
     }
     fvi_sample_release_media(s);
+    fvi_budget_release(run->budget, reserved);
+    if (oversized)
+        fvi_log(FVEVAL_LOG_WARNING, "sample %zu skipped: %s", i, oversized);
+    free(oversized);
+    free(frame_status);
+    free(wants);
     journal_sample(sh, i);
 }
 
@@ -422,6 +532,8 @@ int fvi_run_execute(fvi_run *run)
     atomic_init(&sh.next, 0);
     atomic_init(&sh.done, 0);
     pthread_mutex_init(&sh.lock, NULL);
+    if (run->max_memory && !run->budget)
+        run->budget = fvi_budget_new(run->max_memory);
 
     int jobs = run->jobs < (int) n ? run->jobs : (int) (n ? n : 1);
     pthread_t *tids = fvi_xcalloc((size_t) jobs, sizeof(*tids));
@@ -500,6 +612,7 @@ void fvi_run_free(fvi_run *run)
     free(run->results);
     free(run->has_result);
     free(run->sample_failed);
+    fvi_budget_free(run->budget);
     fvi_sample_list_free(&run->samples);
     memset(run, 0, sizeof(*run));
 }

@@ -38,6 +38,8 @@ static const char run_usage[] =
     "  --resume                 reuse results of an earlier, possibly interrupted run of -o\n"
     "  --save-state DIR         write set metrics' accumulated state for `fveval merge`\n"
     "  --strict                 fail before decoding when a named metric cannot run\n"
+    "  --max-memory SIZE        skip a sample whose decoded frames would need more (8G, 512M,\n"
+    "                           none; default: half the machine's memory)\n"
     "  -q, --quiet              no progress line\n";
 
 /* An option of `run`: the config field it fills. */
@@ -68,6 +70,7 @@ static const run_arg run_args[] = {
     {"--save-state", NULL, OPT_STRING, CFG(save_state)},
     {"--resume", NULL, OPT_FLAG, CFG(resume)},
     {"--strict", NULL, OPT_FLAG, CFG(strict)},
+    {"--max-memory", NULL, OPT_STRING, CFG(max_memory)},
     {"--quiet", "-q", OPT_FLAG, CFG(quiet)},
     {NULL, NULL, 0, 0},
 };
@@ -436,6 +439,12 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     }
     if (check_device(cfg.device))
         goto out;
+    uint64_t max_memory = fvi_default_max_memory();
+    if (cfg.max_memory && fvi_parse_bytes(cfg.max_memory, &max_memory) < 0) {
+        rc = fvi_cli_error("run: --max-memory needs a size such as 8G, 512M or none, not '%s'",
+                           cfg.max_memory);
+        goto out;
+    }
     for (size_t i = 0; i < cfg.plugin_paths.n; i++)
         fvi_strv_push(&cli->plugin_paths, cfg.plugin_paths.v[i]);
     fvi_cli_scan(cli);
@@ -476,6 +485,7 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         }
     }
     run.quiet = cfg.quiet == 1;
+    run.max_memory = max_memory;
     run.progress = !run.quiet && isatty(STDERR_FILENO);
 
     rc = fvi_run_execute(&run);
