@@ -352,7 +352,8 @@ typedef struct fveval_plugin {
      * fveval_sample_video() of a STREAM field gives the clip's geometry,
      * fps and clip_frames with data NULL and nb_frames 0.  When decoding
      * fails part-way, the frames before the failure have been streamed
-     * and compute is not called.
+     * and compute is not called.  Two STREAM fields are streamed one
+     * after the other, not in lockstep.
      */
     int (*frame)(fveval_ctx *ctx, const fveval_sample *s, const char *field,
                  const fveval_video *window, fveval_result *res);

@@ -91,6 +91,10 @@ case $r in "None True error: "*) pass "frame() failing: an error result, exit 1"
 expect_rc 0 $R run --videos clip.mp4 -m test.stream:stop_at=4 -o stop.json -q
 check "frame() returning 1 stops the stream, compute still runs" stop.json 0 clip.rgb 64 48 --stream 4
 
+# fveval info shows the access.
+expect_rc 0 $R info test.stream && contains "video   (streamed, window 3) required"
+expect_rc 0 $R info test.sampled && contains "(up to 16 sampled frames)"
+
 # A sampler picking a frame the clip lacks is an error on that sample.
 expect_rc 1 $R run --videos clip.mp4 -m test.sampled:picks=0/12 -o range.json -q
 contains "select_frames picked frame 12 of a 12-frame clip"
