@@ -54,7 +54,8 @@ enum {
     SET_RESUME = 1u << 15,
     SET_STRICT = 1u << 16,
     SET_QUIET = 1u << 17,
-    SET_PLUGIN_PATHS = 1u << 18
+    SET_PLUGIN_PATHS = 1u << 18,
+    SET_MAX_MEMORY = 1u << 19
 };
 
 typedef struct loader {
@@ -68,7 +69,7 @@ typedef struct loader {
 
 static const char *const top_keys[] = {"inputs", "metrics", "output", "format", "jobs",
                                        "device", "model_dir", "save_state", "resume", "strict",
-                                       "quiet", "plugin_path", NULL};
+                                       "quiet", "plugin_path", "max_memory", NULL};
 static const char *const input_keys[] = {"videos", "reference", "audio", "text_prompt", "prompts",
                                          "manifest", "fps", "pair_by", NULL};
 static const char *const format_names[] = {"json", "csv", "table", NULL};
@@ -98,6 +99,7 @@ void fvi_run_config_free(fvi_run_config *cfg)
     free(cfg->device);
     free(cfg->model_dir);
     free(cfg->save_state);
+    free(cfg->max_memory);
     fvi_run_config_init(cfg);
 }
 
@@ -690,6 +692,13 @@ static int load_top(loader *ld, const yaml_node_t *map)
         } else if (strcmp(key, "plugin_path") == 0) {
             rc = get_list(ld, v, key, true, &c->plugin_paths);
             ld->set |= SET_PLUGIN_PATHS;
+        } else if (strcmp(key, "max_memory") == 0) {
+            uint64_t bytes;
+            rc = get_string(ld, v, key, &c->max_memory);
+            if (!rc && fvi_parse_bytes(c->max_memory, &bytes) < 0)
+                rc = FAIL(ld, v, "max_memory: expected a size such as 8G, 512M or none, not '%s'",
+                          c->max_memory);
+            ld->set |= SET_MAX_MEMORY;
         } else {
             rc = fail_unknown_key(ld, k, NULL, top_keys);
         }
@@ -745,6 +754,8 @@ static void apply(loader *ld, fvi_run_config *cfg)
         move_str(&cfg->model_dir, &t->model_dir);
     if (s & SET_SAVE_STATE)
         move_str(&cfg->save_state, &t->save_state);
+    if (s & SET_MAX_MEMORY)
+        move_str(&cfg->max_memory, &t->max_memory);
     if (s & SET_FPS)
         cfg->fps = t->fps;
     if (s & SET_JOBS)

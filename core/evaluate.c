@@ -169,16 +169,8 @@ static fvi_audio_slot *find_audio(fvi_sample *s, const char *field, int rate, in
 /* Decode each media field @p f of a metric once per sample (audio once per rate/channels). */
 static void decode_field(fvi_sample *s, const fveval_field *f)
 {
-    if (f->type == FVEVAL_FIELD_VIDEO) {
-        const char *path = fvi_sample_path(s, f->name);
-        if (!path || find_video(s, f->name))
-            return;
-        s->videos = fvi_xrealloc(s->videos, (s->n_videos + 1) * sizeof(*s->videos));
-        fvi_video_slot *slot = &s->videos[s->n_videos++];
-        memset(slot, 0, sizeof(*slot));
-        slot->field = fvi_xstrdup(f->name);
-        slot->status = fvi_media_decode_video(path, s->fps_override, slot);
-    } else if (f->type == FVEVAL_FIELD_AUDIO) {
+    /* VIDEO fields: prepare_videos() decoded them for every metric at once. */
+    if (f->type == FVEVAL_FIELD_AUDIO) {
         const char *path = audio_source(s, f->name);
         if (!path || find_audio(s, f->name, f->rate, f->channels))
             return;
@@ -402,29 +394,158 @@ static void accumulate_sample(fvi_run *run, size_t m, size_t i, fvi_instance *in
     inst->acc_msg = NULL;
 }
 
+/* The first required field of @p d that sample @p s lacks, or NULL. */
+static const char *missing_field(const fvi_sample *s, const fveval_plugin *d)
+{
+    for (size_t k = 0; d->fields && d->fields[k].name; k++)
+        if ((d->fields[k].flags & FVEVAL_FIELD_REQUIRED) && !field_present(s, &d->fields[k]))
+            return d->fields[k].name;
+    return NULL;
+}
+
+/* The worker slot metric @p mr uses in worker @p w: merge-less set metrics share slot 0. */
+static int worker_slot(const fvi_metric_run *mr, int w)
+{
+    return mr->single_instance ? 0 : w;
+}
+
+/*
+ * Take (@p lock) or give back the one instance of every merge-less set
+ * metric sample @p i goes to, for the whole sample: its frames may stream
+ * into it while they decode, and its calls must never overlap.  Always in
+ * metric order, so two workers cannot wait on each other.
+ */
+static void single_instances(fvi_run *run, const bool *wants, bool lock)
+{
+    for (size_t m = 0; m < run->n_metrics; m++)
+        if (wants[m] && run->metrics[m].single_instance) {
+            if (lock)
+                pthread_mutex_lock(&run->metrics[m].lock);
+            else
+                pthread_mutex_unlock(&run->metrics[m].lock);
+        }
+}
+
+/*
+ * Decode every VIDEO field of sample @p i once for all the metrics that will
+ * read it, each in its declared frame access (frames.c); STREAM metrics get
+ * their frames now, and frame_status[m] their outcome.  Reserves the
+ * decoded frames' estimated size from the memory budget (returned, for
+ * release); when the sample alone would exceed it, decodes nothing and sets
+ * *oversized to the reason.
+ */
+static uint64_t prepare_videos(fvi_run *run, int w, size_t i, const bool *wants, int *frame_status,
+                               char **oversized)
+{
+    fvi_sample *s = run->samples.v[i];
+    size_t nm = run->n_metrics;
+    fvi_strv fields = {0};
+    bool *reads = fvi_xcalloc(nm, sizeof(bool));
+    for (size_t m = 0; m < nm; m++) {
+        fvi_metric_run *mr = &run->metrics[m];
+        const fveval_plugin *d = mr->metric->desc;
+        if (!wants[m] || mr->unavailable || missing_field(s, d))
+            continue;
+        char *err = NULL;
+        fvi_instance *inst = worker_instance(run, m, worker_slot(mr, w), &err);
+        free(err);
+        if (!inst || inst->setup_error)
+            continue; /* reported by process_sample */
+        reads[m] = true;
+        for (size_t k = 0; d->fields && d->fields[k].name; k++)
+            if (d->fields[k].type == FVEVAL_FIELD_VIDEO && fvi_sample_path(s, d->fields[k].name) &&
+                !fvi_strv_contains(&fields, d->fields[k].name))
+                fvi_strv_push(&fields, d->fields[k].name);
+    }
+
+    /* The users of each field, and what they would hold together. */
+    size_t *n_users = fvi_xcalloc(fields.n + 1, sizeof(size_t));
+    fvi_frame_user **field_users = fvi_xcalloc(fields.n + 1, sizeof(*field_users));
+    uint64_t need = 0;
+    char *sizes = NULL;
+    for (size_t f = 0; f < fields.n; f++) {
+        field_users[f] = fvi_xcalloc(nm, sizeof(fvi_frame_user));
+        for (size_t m = 0; m < nm; m++) {
+            const fveval_field *fl = run->metrics[m].metric->desc->fields;
+            bool declares = false;
+            for (size_t k = 0; reads[m] && fl && fl[k].name && !declares; k++)
+                declares = fl[k].type == FVEVAL_FIELD_VIDEO && strcmp(fl[k].name, fields.v[f]) == 0;
+            if (!declares)
+                continue;
+            bool set = is_set_metric(&run->metrics[m]);
+            field_users[f][n_users[f]++] = (fvi_frame_user){
+                .inst = run->metrics[m].workers[worker_slot(&run->metrics[m], w)],
+                .res = set ? NULL : &run->results[i * nm + m],
+            };
+        }
+        if (run->max_memory) {
+            char *desc = NULL;
+            need += fvi_frames_estimate(s, fields.v[f], field_users[f], n_users[f], &desc);
+            char *joined = fvi_asprintf("%s%s%s %s", sizes ? sizes : "", sizes ? ", " : "",
+                                        fields.v[f], desc ? desc : "?");
+            free(sizes);
+            free(desc);
+            sizes = joined;
+        }
+    }
+    if (run->max_memory && need > run->max_memory) {
+        *oversized = fvi_asprintf("decoded frames would need %s (%s), over --max-memory %s",
+                                  fvi_format_bytes(need).s, sizes, fvi_format_bytes(run->max_memory).s);
+        need = 0;
+    } else {
+        fvi_budget_acquire(run->budget, need);
+        for (size_t f = 0; f < fields.n; f++) {
+            fvi_frames_prepare_field(s, fields.v[f], field_users[f], n_users[f], run->max_memory);
+            for (size_t u = 0; u < n_users[f]; u++)
+                for (size_t m = 0; m < nm; m++)
+                    if (run->metrics[m].workers[worker_slot(&run->metrics[m], w)] == field_users[f][u].inst &&
+                        field_users[f][u].status < 0 && !frame_status[m])
+                        frame_status[m] = field_users[f][u].status;
+        }
+    }
+    for (size_t f = 0; f < fields.n; f++)
+        free(field_users[f]);
+    free(field_users);
+    free(n_users);
+    free(sizes);
+    free(reads);
+    fvi_strv_free(&fields);
+    return need;
+}
+
 static void process_sample(run_shared *sh, int w, size_t i)
 {
     fvi_run *run = sh->run;
     fvi_sample *s = run->samples.v[i];
     size_t nm = run->n_metrics;
     bool any = false;
-    for (size_t m = 0; m < nm; m++)
-        any |= metric_wants(run, m, i);
-    if (!any)
-        return;
-
+    bool *wants = fvi_xcalloc(nm, sizeof(bool));
     for (size_t m = 0; m < nm; m++) {
-        if (!metric_wants(run, m, i))
+        wants[m] = metric_wants(run, m, i);
+        any |= wants[m];
+        /* Fresh results first: STREAM metrics may write to theirs while frames are decoded. */
+        if (wants[m] && !is_set_metric(&run->metrics[m])) {
+            fvi_result_clear(&run->results[i * nm + m]);
+            fvi_result_init(&run->results[i * nm + m]);
+            run->has_result[i * nm + m] = true;
+        }
+    }
+    if (!any) {
+        free(wants);
+        return;
+    }
+
+    single_instances(run, wants, true);
+    int *frame_status = fvi_xcalloc(nm, sizeof(int));
+    char *oversized = NULL;
+    uint64_t reserved = prepare_videos(run, w, i, wants, frame_status, &oversized);
+    for (size_t m = 0; m < nm; m++) {
+        if (!wants[m])
             continue;
         fvi_metric_run *mr = &run->metrics[m];
         const fveval_plugin *d = mr->metric->desc;
         bool set = is_set_metric(mr);
         fvi_result *res = &run->results[i * nm + m];
-        if (!set) {
-            fvi_result_clear(res);
-            fvi_result_init(res);
-            run->has_result[i * nm + m] = true;
-        }
 
         if (mr->unavailable) {
             if (!set)
@@ -437,7 +558,15 @@ static void process_sample(run_shared *sh, int w, size_t i)
             if (!set)
                 res->skip = fvi_xstrdup(crashed);
             else
-                fvi_log(FVEVAL_LOG_WARNING, "%s: sample %zu not accumulated: %s", mr->metric->name, i, crashed);
+                set_metric_note(run, i, m, fvi_xstrdup(crashed), NULL);
+            run->sample_failed[i] = true;
+            continue;
+        }
+        if (oversized && !missing_field(s, d)) {
+            if (!set)
+                res->skip = fvi_xstrdup(oversized);
+            else
+                set_metric_note(run, i, m, fvi_xstrdup(oversized), NULL);
             run->sample_failed[i] = true;
             continue;
         }
@@ -469,9 +598,7 @@ static void process_sample(run_shared *sh, int w, size_t i)
         }
 
         char *err = NULL;
-        if (mr->single_instance)
-            pthread_mutex_lock(&mr->lock);
-        fvi_instance *inst = worker_instance(run, m, mr->single_instance ? 0 : w, &err);
+        fvi_instance *inst = worker_instance(run, m, worker_slot(mr, w), &err);
         if (!inst || inst->setup_error) {
             char *why = inst ? fvi_xstrdup(inst->setup_reason) : err;
             if (inst)
@@ -480,6 +607,17 @@ static void process_sample(run_shared *sh, int w, size_t i)
                 set_metric_note(run, i, m, NULL, why);
             else
                 fvi_result_set_error(res, why);
+            run->sample_failed[i] = true;
+        } else if (frame_status[m] < 0) {
+            /* A STREAM metric that failed on a frame is not computed: that is its outcome. */
+            char *why = failure_text(frame_status[m], NULL, set ? NULL : res->skip);
+            log_failure(mr, s, why);
+            if (set)
+                set_metric_note(run, i, m, NULL, why);
+            else if (!res->error)
+                fvi_result_set_error(res, why);
+            else
+                free(why);
             run->sample_failed[i] = true;
         } else if (set) {
             accumulate_sample(run, m, i, inst);
@@ -490,11 +628,16 @@ static void process_sample(run_shared *sh, int w, size_t i)
                 run->sample_failed[i] = true;
             }
         }
-        if (mr->single_instance)
-            pthread_mutex_unlock(&mr->lock);
     }
     fvi_crash_guard_set(NULL);
     fvi_sample_release_media(s);
+    single_instances(run, wants, false);
+    fvi_budget_release(run->budget, reserved);
+    if (oversized)
+        fvi_log(FVEVAL_LOG_WARNING, "sample %zu skipped: %s", i, oversized);
+    free(oversized);
+    free(frame_status);
+    free(wants);
     journal_sample(sh, i);
 }
 
@@ -591,6 +734,8 @@ int fvi_run_execute(fvi_run *run)
     pthread_mutex_init(&sh.lock, NULL);
     if (run->journal)
         fvi_crash_guard_install(fileno(run->journal));
+    if (run->max_memory && !run->budget)
+        run->budget = fvi_budget_new(run->max_memory);
 
     int jobs = run->jobs < (int) n ? run->jobs : (int) (n ? n : 1);
     pthread_t *tids = fvi_xcalloc((size_t) jobs, sizeof(*tids));
@@ -674,6 +819,7 @@ void fvi_run_free(fvi_run *run)
     for (size_t k = 0; run->crashed && k < cells; k++)
         free(run->crashed[k]);
     free(run->crashed);
+    fvi_budget_free(run->budget);
     fvi_sample_list_free(&run->samples);
     memset(run, 0, sizeof(*run));
 }

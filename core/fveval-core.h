@@ -51,6 +51,12 @@ void fvi_strv_free(fvi_strv *sv);
 /* Split @p s on @p sep (empty parts dropped) and append each part. */
 void fvi_strv_split(fvi_strv *sv, const char *s, char sep);
 
+/* A byte count for messages: "7.42 GiB", "512 MiB", "900 B". */
+typedef struct fvi_bytes_text {
+    char s[32];
+} fvi_bytes_text;
+fvi_bytes_text fvi_format_bytes(uint64_t bytes);
+
 /* Levenshtein distance, for "did you mean" hints. */
 size_t fvi_edit_distance(const char *a, const char *b);
 
@@ -224,6 +230,19 @@ typedef struct fvi_audio_slot {
     int status;        /* 0, or the decoder's negative AVERROR code */
 } fvi_audio_slot;
 
+/*
+ * What one metric reads of a VIDEO field when it is not the whole clip
+ * (ABI 1.2 frame access): its sampled frames, or, for a streamed field, the
+ * clip's geometry and frame count without data.
+ */
+typedef struct fvi_frame_view {
+    char *field;
+    const struct fvi_metric *metric;
+    fveval_video video;
+    uint8_t *buffer;   /* owns video.data (sampled frames) */
+    int *index;        /* owns video.frame_index */
+} fvi_frame_view;
+
 typedef struct fvi_cache_entry {
     char *key;
     void *data;
@@ -247,6 +266,8 @@ typedef struct fveval_sample {
     size_t n_cache;
     char **json_texts;  /* serialized JSON handed to plugins, freed with the sample */
     size_t n_json_texts;
+    fvi_frame_view *views; /* per-metric frame access views (frames.c) */
+    size_t n_views;
 } fvi_sample;
 
 fvi_sample *fvi_sample_new(int64_t index, json_t *fields_owned, bool is_reference);
@@ -353,6 +374,33 @@ int fvi_media_decode_video(const char *path, double fps_override, fvi_video_slot
  * gives AVERROR_STREAM_NOT_FOUND (a skip, not a decode failure).
  */
 int fvi_media_decode_audio(const char *path, int rate, int channels, fvi_audio_slot *slot);
+/* fvi_media_decode_video() with the frame buffer capped at @p max_bytes (0: no cap). */
+int fvi_media_decode_video_capped(const char *path, double fps_override, size_t max_bytes,
+                                  fvi_video_slot *slot);
+/*
+ * Frame-by-frame decoding: for each decoded frame t, target() gives the
+ * buffer (3 * width * height bytes, plus 64 spare for SIMD writes) to
+ * convert it into, or NULL to only count it; converted() is called once
+ * frame t is there (negative: stop decoding, *error set).
+ */
+typedef struct fvi_frame_sink {
+    void *ctx;
+    uint8_t *(*target)(void *ctx, int t, int width, int height);
+    int (*converted)(void *ctx, int t, char **error);
+} fvi_frame_sink;
+/*
+ * Decode like fvi_media_decode_video() but hand frames to @p sink; fills
+ * slot->video (geometry, nb_frames = frames decoded, fps) with data NULL.
+ */
+int fvi_media_decode_frames(const char *path, double fps_override, const fvi_frame_sink *sink,
+                            fvi_video_slot *slot);
+/* A video's size and frame count from its headers (image directories: the first image, the count). */
+typedef struct fvi_video_probe {
+    int width, height;
+    int64_t frames; /* -1: unknown */
+    double fps;
+} fvi_video_probe;
+int fvi_media_probe_video(const char *path, fvi_video_probe *out);
 /* Whether @p path is a directory holding at least one image of those types. */
 bool fvi_media_is_image_dir(const char *path);
 
@@ -378,6 +426,7 @@ typedef struct fvi_run_config {
     int resume, strict, quiet; /* -1 = unset, else 0/1 */
     fvi_strv plugin_paths;
     int retry_crashed;     /* --retry-crashed: -1 = unset, else 0/1 */
+    char *max_memory;      /* --max-memory SIZE, or NULL: fvi_default_max_memory() */
 } fvi_run_config;
 
 void fvi_run_config_init(fvi_run_config *cfg);
@@ -494,6 +543,8 @@ typedef struct fvi_run {
     const char *journal_path; /* for messages */
     int journal_errno;        /* the first journal write failure (the run stopped there), or 0 */
     char **crashed;           /* n_samples x n_metrics: why an earlier run died there, or NULL */
+    uint64_t max_memory;      /* decoded-frame budget in bytes (0: none) */
+    struct fvi_budget *budget; /* what the workers hold of max_memory (frames.c) */
 } fvi_run;
 
 /* The reason a sample gets when the metric crashed the process on it before. */
@@ -528,6 +579,48 @@ fvi_instance *fvi_run_merged_instance(fvi_run *run, size_t i, char **err);
 void fvi_run_free(fvi_run *run);
 /* Union of VIDEO/AUDIO field names declared by the run's metrics. */
 void fvi_run_media_fields(const fvi_run *run, fvi_strv *out);
+
+/* ---- frame access (frames.c): ABI 1.2 ---------------------------------------------- */
+
+/* The frame access @p d declares for VIDEO field @p field, or NULL (the whole clip). */
+const fveval_frame_access *fvi_frame_access(const fveval_plugin *d, const char *field);
+/* Descriptor validation of frame_access; a reason, or NULL. */
+char *fvi_frame_access_validate(const fveval_plugin *d);
+
+/* One metric instance that reads a VIDEO field of the sample being prepared. */
+typedef struct fvi_frame_user {
+    fvi_instance *inst;
+    fveval_result *res;       /* NULL for set metrics */
+    int status;               /* out: 0, or the negative code its frame/select callback gave */
+} fvi_frame_user;
+
+/*
+ * Bytes of decoded frames that preparing @p field for @p users would hold at
+ * most, from the file's headers; 0 when they say nothing.  *probe_desc (may
+ * be NULL) gets "WxH, N frames" for messages (caller frees).
+ */
+uint64_t fvi_frames_estimate(const fvi_sample *s, const char *field, const fvi_frame_user *users,
+                             size_t n, char **probe_desc);
+/*
+ * Decode @p field of @p s once for every user, each in its declared mode:
+ * a whole clip when one needs it (the others are served from it), else
+ * only the frames read, streaming them to STREAM users.  Leaves the field's
+ * fvi_video_slot (its error, and the clip if kept) and the users' views in
+ * @p s.  @p max_bytes caps a whole clip (0: no cap).
+ */
+void fvi_frames_prepare_field(fvi_sample *s, const char *field, fvi_frame_user *users, size_t n,
+                              uint64_t max_bytes);
+
+/* A memory budget shared by the workers. */
+struct fvi_budget *fvi_budget_new(uint64_t limit);
+void fvi_budget_free(struct fvi_budget *b);
+/* Wait until @p bytes (<= the limit) fit, then hold them. */
+void fvi_budget_acquire(struct fvi_budget *b, uint64_t bytes);
+void fvi_budget_release(struct fvi_budget *b, uint64_t bytes);
+/* Half of the smaller of physical memory and the cgroup's limit; 0 when unknown. */
+uint64_t fvi_default_max_memory(void);
+/* "8G", "512MiB", "1.5GB", "1000000" (bytes; K/M/G/T are powers of 1024), or "none" (0). */
+int fvi_parse_bytes(const char *text, uint64_t *out);
 
 /* ---- results (results.c) ------------------------------------------------------------ */
 

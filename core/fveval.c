@@ -227,6 +227,16 @@ static const char *field_type_name(fveval_field_type t)
     }
 }
 
+/* " (streamed, window 2)" or " (up to 8 sampled frames)" for a VIDEO field with ABI 1.2 frame access. */
+static void frame_access_text(const fveval_plugin *d, const fveval_field *f, char *buf, size_t size)
+{
+    const fveval_frame_access *a = f->type == FVEVAL_FIELD_VIDEO ? fvi_frame_access(d, f->name) : NULL;
+    if (a && a->mode == FVEVAL_FRAMES_STREAM)
+        snprintf(buf, size, " (streamed, window %d)", a->window);
+    else if (a && a->mode == FVEVAL_FRAMES_SAMPLED)
+        snprintf(buf, size, " (up to %d sampled frames)", a->count);
+}
+
 static int cmd_info(fvi_cli *cli, int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -274,6 +284,7 @@ static int cmd_info(fvi_cli *cli, int argc, char **argv)
                 snprintf(ch, sizeof(ch), "%d", f->channels);
             snprintf(extra, sizeof(extra), " (%s Hz, %s ch)", r, ch);
         }
+        frame_access_text(d, f, extra, sizeof(extra));
         printf("  %-18s %-7s%s %-9s %s\n", f->name, field_type_name(f->type), extra,
                (f->flags & FVEVAL_FIELD_REQUIRED) ? "required" : "optional", f->help ? f->help : "");
     }

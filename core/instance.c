@@ -23,12 +23,27 @@ static void host_log(fveval_ctx *ctx, int level, const char *fmt, va_list ap)
 
 /* ---- sample access ---------------------------------------------------------- */
 
+/*
+ * What this instance reads of a decoded field: its own view when it declared
+ * STREAM or SAMPLED access (ABI 1.2), else the whole clip.
+ */
+static const fveval_video *frame_access_video(fveval_ctx *ctx, const fveval_sample *s,
+                                              const fvi_video_slot *slot)
+{
+    const fvi_metric *m = ctx ? INST(ctx)->metric : NULL;
+    for (size_t i = 0; m && i < s->n_views; i++)
+        if (s->views[i].metric == m && strcmp(s->views[i].field, slot->field) == 0)
+            return &s->views[i].video;
+    if (m && fvi_frame_access(m->desc, slot->field))
+        return NULL; /* a STREAM/SAMPLED reader never gets a whole clip it did not ask for */
+    return slot->video.data ? &slot->video : NULL;
+}
+
 static const fveval_video *host_sample_video(fveval_ctx *ctx, const fveval_sample *s, const char *field)
 {
-    (void) ctx;
     for (size_t i = 0; s && i < s->n_videos; i++)
         if (strcmp(s->videos[i].field, field) == 0)
-            return s->videos[i].error ? NULL : &s->videos[i].video;
+            return s->videos[i].error ? NULL : frame_access_video(ctx, s, &s->videos[i]);
     return NULL;
 }
 

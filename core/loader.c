@@ -153,6 +153,8 @@ char *fvi_check_descriptor(const fveval_plugin *d, const char *expected_name, fv
     char *why = check_fields(d->fields);
     if (!why)
         why = fvi_options_validate(d->options, d->priv_size);
+    if (!why)
+        why = fvi_frame_access_validate(d);
     for (size_t i = 0; !why && d->models && d->models[i].name; i++)
         if (!*d->models[i].name || strchr(d->models[i].name, '/'))
             why = fvi_asprintf("model file name '%s' must be a plain file name", d->models[i].name);

@@ -308,6 +308,9 @@ typedef struct rgb_frames {
     size_t cap_frames;
     size_t hint_frames;  /* the container's frame count, for the first allocation */
     int nb_frames;
+    size_t max_bytes;    /* the buffer may not grow past this (0: no limit) */
+    /* Frame by frame instead of one buffer: see fvi_frame_sink.  NULL: keep every frame. */
+    const fvi_frame_sink *sink;
     /* The converter and what it was made for. */
     struct SwsContext *sws;
     int sws_width, sws_height, sws_format;
@@ -350,6 +353,13 @@ static int rgb_frames_reserve(rgb_frames *rf, size_t frames, char **error)
     if (cap > (SIZE_MAX - 64) / rf->frame_stride)
         return fail(error, AVERROR(ENOMEM), "'%s': too many %dx%d frames", rf->source,
                     rf->width, rf->height);
+    if (rf->max_bytes && frames * rf->frame_stride > rf->max_bytes)
+        return fail(error, 0, "'%s': %zu frames of %dx%d RGB need %s, over the memory budget (%s)",
+                    rf->source, frames, rf->width, rf->height,
+                    fvi_format_bytes((uint64_t) frames * rf->frame_stride).s,
+                    fvi_format_bytes(rf->max_bytes).s);
+    if (rf->max_bytes && cap * rf->frame_stride > rf->max_bytes)
+        cap = rf->max_bytes / rf->frame_stride; /* the doubling stops at the budget */
     /*
      * A plain realloc, not fvi_xrealloc: one oversized video should fail its
      * sample, not end the run.  The 64 spare bytes keep any converter that
@@ -384,9 +394,20 @@ static int rgb_frames_add(void *ctx, const AVFrame *f, char **error)
     }
     if (rf->nb_frames == INT_MAX)
         return fail(error, 0, "'%s': more than %d frames", rf->source, INT_MAX);
-    int ret = rgb_frames_reserve(rf, (size_t) rf->nb_frames + 1, error);
-    if (ret < 0)
-        return ret;
+    uint8_t *out;
+    int ret;
+    if (rf->sink) {
+        /* Only the frames someone reads are converted; the others are just counted. */
+        out = rf->sink->target(rf->sink->ctx, rf->nb_frames, rf->width, rf->height);
+        if (!out) {
+            rf->nb_frames++;
+            return 0;
+        }
+    } else {
+        if ((ret = rgb_frames_reserve(rf, (size_t) rf->nb_frames + 1, error)) < 0)
+            return ret;
+        out = rf->data + (size_t) rf->nb_frames * rf->frame_stride;
+    }
 
     if (!rf->sws || f->format != rf->sws_format || f->width != rf->sws_width ||
         f->height != rf->sws_height) {
@@ -410,13 +431,15 @@ static int rgb_frames_add(void *ctx, const AVFrame *f, char **error)
         rf->sws_range = f->color_range;
     }
 
-    uint8_t *dst[4] = {rf->data + (size_t) rf->nb_frames * rf->frame_stride};
+    uint8_t *dst[4] = {out};
     int dst_linesize[4] = {3 * rf->width};
     int rows = sws_scale(rf->sws, (const uint8_t *const *) f->data, f->linesize, 0, f->height,
                          dst, dst_linesize);
     if (rows != rf->height)
         return fail(error, rows < 0 ? rows : 0, "'%s': colour conversion failed at frame %d",
                     rf->source, rf->nb_frames);
+    if (rf->sink && (ret = rf->sink->converted(rf->sink->ctx, rf->nb_frames, error)) < 0)
+        return ret;
     rf->nb_frames++;
     return 0;
 }
@@ -545,7 +568,12 @@ static int decode_image_dir(rgb_frames *rf, const char *dir, char **error)
 
 /* ---- public: video ----------------------------------------------------------- */
 
-int fvi_media_decode_video(const char *path, double fps_override, fvi_video_slot *slot)
+/*
+ * Decode @p path into @p rf (which holds the sink or the budget), filling
+ * slot->video's geometry, frame count and fps; slot->video.data stays NULL.
+ */
+static int decode_video_into(rgb_frames *rf, const char *path, double fps_override,
+                             fvi_video_slot *slot)
 {
     pthread_once(&forward_av_log_once, install_av_log);
     free(slot->buffer);
@@ -555,33 +583,56 @@ int fvi_media_decode_video(const char *path, double fps_override, fvi_video_slot
     memset(&slot->video, 0, sizeof(slot->video));
     slot->video.path = path;
 
-    rgb_frames rf = {0};
     double fps = 0.0;
     int ret;
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        ret = decode_image_dir(&rf, path, &slot->error);
+        ret = decode_image_dir(rf, path, &slot->error);
     else
-        ret = decode_video_file(&rf, path, NULL, NULL, &fps, &slot->error);
-    sws_freeContext(rf.sws);
+        ret = decode_video_file(rf, path, NULL, NULL, &fps, &slot->error);
+    sws_freeContext(rf->sws);
+    rf->sws = NULL;
     if (ret < 0) {
-        free(rf.data);
         if (!slot->error)
             fail(&slot->error, ret, "cannot decode '%s'", path);
         return ret;
     }
+    slot->video.width = rf->width;
+    slot->video.height = rf->height;
+    slot->video.nb_frames = rf->nb_frames;
+    slot->video.clip_frames = rf->nb_frames;
+    slot->video.linesize = (ptrdiff_t) 3 * rf->width;
+    slot->video.frame_stride = rf->frame_stride;
+    slot->video.fps = fps_override > 0 ? fps_override : fps;
+    return 0;
+}
 
+int fvi_media_decode_frames(const char *path, double fps_override, const fvi_frame_sink *sink,
+                            fvi_video_slot *slot)
+{
+    rgb_frames rf = {.sink = sink};
+    return decode_video_into(&rf, path, fps_override, slot);
+}
+
+int fvi_media_decode_video(const char *path, double fps_override, fvi_video_slot *slot)
+{
+    return fvi_media_decode_video_capped(path, fps_override, 0, slot);
+}
+
+int fvi_media_decode_video_capped(const char *path, double fps_override, size_t max_bytes,
+                                  fvi_video_slot *slot)
+{
+    rgb_frames rf = {.max_bytes = max_bytes};
+    int ret = decode_video_into(&rf, path, fps_override, slot);
+    if (ret < 0) {
+        free(rf.data);
+        return ret;
+    }
     /* Give back what the doubling reserved beyond the last frame. */
     size_t used = (size_t) rf.nb_frames * rf.frame_stride + 64;
     uint8_t *shrunk = realloc(rf.data, used);
     slot->buffer = shrunk ? shrunk : rf.data;
     slot->video.data = slot->buffer;
-    slot->video.width = rf.width;
-    slot->video.height = rf.height;
-    slot->video.nb_frames = rf.nb_frames;
-    slot->video.linesize = (ptrdiff_t) 3 * rf.width;
-    slot->video.frame_stride = rf.frame_stride;
-    slot->video.fps = fps_override > 0 ? fps_override : fps;
     return 0;
 }
 
@@ -752,4 +803,61 @@ int fvi_media_decode_audio(const char *path, int rate, int channels, fvi_audio_s
     slot->audio.channels = pf.layout.nb_channels;
     av_channel_layout_uninit(&pf.layout);
     return 0;
+}
+
+/* ---- probing: what a decode would hold ------------------------------------- */
+
+/* Geometry and frame count of the first video stream of one file, without decoding it. */
+static int probe_file(const char *path, const AVInputFormat *ifmt, AVDictionary **opts,
+                      fvi_video_probe *out)
+{
+    AVFormatContext *fmt = NULL;
+    int ret = avformat_open_input(&fmt, path, ifmt, opts);
+    if (ret >= 0)
+        ret = avformat_find_stream_info(fmt, NULL);
+    int idx = ret >= 0 ? first_stream(fmt, AVMEDIA_TYPE_VIDEO) : -1;
+    if (idx >= 0) {
+        const AVStream *st = fmt->streams[idx];
+        out->width = st->codecpar->width;
+        out->height = st->codecpar->height;
+        AVRational rate = st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0
+                              ? st->avg_frame_rate
+                              : st->r_frame_rate;
+        out->fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+        if (st->nb_frames > 0)
+            out->frames = st->nb_frames;
+        else if (st->duration > 0 && out->fps > 0)
+            out->frames = (int64_t) (av_q2d(st->time_base) * (double) st->duration * out->fps + 0.5);
+        else if (fmt->duration > 0 && out->fps > 0)
+            out->frames = (int64_t) ((double) fmt->duration / AV_TIME_BASE * out->fps + 0.5);
+    }
+    avformat_close_input(&fmt);
+    return idx >= 0 && out->width > 0 && out->height > 0 ? 0 : AVERROR_INVALIDDATA;
+}
+
+int fvi_media_probe_video(const char *path, fvi_video_probe *out)
+{
+    pthread_once(&forward_av_log_once, install_av_log);
+    memset(out, 0, sizeof(*out));
+    out->frames = -1;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return AVERROR(errno);
+    if (!S_ISDIR(st.st_mode))
+        return probe_file(path, NULL, NULL, out);
+    /* An image sequence: one frame per image, all the size of the first. */
+    fvi_strv images = {0};
+    int ret = list_images(path, &images);
+    if (ret == 0 && images.n > 0) {
+        AVDictionary *opts = NULL;
+        av_dict_set(&opts, "pattern_type", "none", 0);
+        ret = probe_file(images.v[0], av_find_input_format("image2"), &opts, out);
+        av_dict_free(&opts);
+        out->frames = (int64_t) images.n;
+        out->fps = 0;
+    } else if (ret == 0) {
+        ret = AVERROR_INVALIDDATA;
+    }
+    fvi_strv_free(&images);
+    return ret;
 }

@@ -43,6 +43,8 @@ static const char run_usage[] =
     "  --retry-crashed          with --resume: score again what crashed the earlier run\n"
     "  --save-state DIR         write set metrics' accumulated state for `fveval merge`\n"
     "  --strict                 fail before decoding when a named metric cannot run\n"
+    "  --max-memory SIZE        skip a sample whose decoded frames would need more (8G, 512M,\n"
+    "                           none; default: half the machine's memory)\n"
     "  -q, --quiet              no progress line\n";
 
 /* An option of `run`: the config field it fills. */
@@ -74,6 +76,7 @@ static const run_arg run_args[] = {
     {"--resume", NULL, OPT_FLAG, CFG(resume)},
     {"--retry-crashed", NULL, OPT_FLAG, CFG(retry_crashed)},
     {"--strict", NULL, OPT_FLAG, CFG(strict)},
+    {"--max-memory", NULL, OPT_STRING, CFG(max_memory)},
     {"--quiet", "-q", OPT_FLAG, CFG(quiet)},
     {NULL, NULL, 0, 0},
 };
@@ -654,6 +657,12 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     if (!table_only && (rc = check_output(&cfg, format, &out)) != 0)
         goto out;
     rc = FVI_EXIT_USAGE;
+    uint64_t max_memory = fvi_default_max_memory();
+    if (cfg.max_memory && fvi_parse_bytes(cfg.max_memory, &max_memory) < 0) {
+        rc = fvi_cli_error("run: --max-memory needs a size such as 8G, 512M or none, not '%s'",
+                           cfg.max_memory);
+        goto out;
+    }
     for (size_t i = 0; i < cfg.plugin_paths.n; i++) {
         /* A run file's plugin_path gets the check --plugin-path gets: missing is an error. */
         char *why = fvi_plugin_dir_problem(cfg.plugin_paths.v[i]);
@@ -711,6 +720,7 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         run.journal_path = journal;
     }
     run.quiet = cfg.quiet == 1;
+    run.max_memory = max_memory;
     run.progress = !run.quiet && isatty(STDERR_FILENO);
 
     rc = fvi_run_execute(&run);

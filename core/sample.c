@@ -51,6 +51,14 @@ void fvi_sample_release_media(fvi_sample *s)
     free(s->json_texts);
     s->json_texts = NULL;
     s->n_json_texts = 0;
+    for (size_t i = 0; i < s->n_views; i++) {
+        free(s->views[i].field);
+        free(s->views[i].buffer);
+        free(s->views[i].index);
+    }
+    free(s->views);
+    s->views = NULL;
+    s->n_views = 0;
 }
 
 void fvi_sample_free(fvi_sample *s)

@@ -127,6 +127,23 @@ void fvi_strv_split(fvi_strv *sv, const char *s, char sep)
     }
 }
 
+fvi_bytes_text fvi_format_bytes(uint64_t bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    fvi_bytes_text t;
+    double v = (double) bytes;
+    size_t u = 0;
+    while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(t.s, sizeof(t.s), "%llu B", (unsigned long long) bytes);
+    else
+        snprintf(t.s, sizeof(t.s), "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v, units[u]);
+    return t;
+}
+
 size_t fvi_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

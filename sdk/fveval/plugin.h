@@ -157,7 +157,53 @@ typedef struct fveval_video {
     size_t frame_stride;  /**< bytes from one frame to the next */
     double fps;           /**< the container's rate, or the sample's `fps` when given */
     const char *path;     /**< source file or image directory */
+
+    /* ---- ABI 1.2: frame access ---- */
+    /**
+     * Source frame index of each of the nb_frames frames held (streamed
+     * windows and sampled frames), or NULL when frame t is source frame t
+     * (a whole clip).  Read with fveval_video_frame_index().
+     */
+    const int *frame_index;
+    /** Frames in the whole clip; -1 while a stream is still running. */
+    int clip_frames;
 } fveval_video;
+
+/* ---- ABI 1.2: frame access ---- */
+/** How a plugin reads the frames of one VIDEO field.  Append-only. */
+typedef enum fveval_frame_mode {
+    /** Every frame at once through fveval_sample_video() in compute (the default). */
+    FVEVAL_FRAMES_CLIP = 0,
+    /**
+     * Every frame in order through fveval_plugin.frame(), `window` frames
+     * at a time; the core never holds the clip for this plugin.
+     */
+    FVEVAL_FRAMES_STREAM = 1,
+    /**
+     * Only the frames a sampler picks from the frame count and fps:
+     * fveval_plugin.select_frames(), or, when that is NULL, `count` frames
+     * spread evenly (index k = floor(k * (T - 1) / (count - 1))).
+     * fveval_sample_video() then holds just those frames, in the order
+     * picked.
+     */
+    FVEVAL_FRAMES_SAMPLED = 2
+} fveval_frame_mode;
+
+/** Largest STREAM window and SAMPLED count. */
+#define FVEVAL_FRAMES_MAX 4096
+
+/**
+ * Frame access of one VIDEO field (fveval_plugin.frame_access).  Tables end
+ * with an entry whose field is NULL.  Layout frozen for ABI major 1.
+ */
+typedef struct fveval_frame_access {
+    const char *field;       /**< a VIDEO field of the plugin's fields table */
+    fveval_frame_mode mode;
+    int window;              /**< STREAM: frames visible per call, 1..FVEVAL_FRAMES_MAX */
+    int count;               /**< SAMPLED: the most frames picked, 1..FVEVAL_FRAMES_MAX */
+    unsigned flags;          /**< reserved, MUST be 0 */
+    const void *reserved[2]; /**< MUST be NULL */
+} fveval_frame_access;
 
 /** Decoded audio, interleaved float PCM in [-1, 1], borrowed. */
 typedef struct fveval_audio {
@@ -297,6 +343,42 @@ typedef struct fveval_plugin {
      * The core checks only the needed files before a run.
      */
     int (*model_needed)(fveval_ctx *ctx, const char *name);
+
+    /* ---- ABI 1.2: frame access ---- */
+    /**
+     * How each VIDEO field is read; NULL, or a field without an entry:
+     * FVEVAL_FRAMES_CLIP.
+     */
+    const fveval_frame_access *frame_access;
+    /**
+     * STREAM fields: called once per decoded frame, in order, before
+     * compute (or accumulate) for the same sample.  @p window holds the
+     * last min(window, t + 1) frames, oldest first, ending with frame t:
+     * frame_index[] gives their indices (a call whose newest index is 0
+     * starts a new sample: reset per-sample state there); clip_frames is -1.
+     * @p res is the sample's result (NULL for set metrics).  Return 0 for
+     * more, 1 when no more frames are needed (compute still runs), or a
+     * negative code: compute is not called and the code is this metric's
+     * outcome for the sample (-ENOTSUP: skipped).  In compute,
+     * fveval_sample_video() of a STREAM field gives the clip's geometry,
+     * fps and clip_frames with data NULL and nb_frames 0.  When decoding
+     * fails part-way, the frames before the failure have been streamed
+     * and compute is not called.  Two STREAM fields are streamed one
+     * after the other, not in lockstep.
+     */
+    int (*frame)(fveval_ctx *ctx, const fveval_sample *s, const char *field,
+                 const fveval_video *window, fveval_result *res);
+    /**
+     * SAMPLED fields: store up to @p max frame indices (in [0, nb_frames),
+     * any order, repeats allowed) in @p indices and return how many, or a
+     * negative code (the sample is then skipped for this metric).  Called
+     * with the clip's decoded frame count; it may be called more than once
+     * per sample (the first time with the container's count), so it MUST
+     * depend only on its arguments and options.  @p max is the entry's
+     * count.
+     */
+    int (*select_frames)(fveval_ctx *ctx, const fveval_sample *s, const char *field,
+                         int nb_frames, double fps, int *indices, int max);
     /* ABI rule: append only below this line, and bump FVEVAL_ABI_MINOR. */
 } fveval_plugin;
 
@@ -718,6 +800,13 @@ static inline void fveval_accumulate_error(fveval_ctx *ctx, const fveval_sample 
     va_start(ap, fmt);
     fveval_accumulate_vstatus(ctx, s, 1, fmt, ap);
     va_end(ap);
+}
+
+/* ---- ABI 1.2: frame access ---- */
+/** Source index of held frame @p k of @p v (see fveval_video.frame_index). */
+static inline int fveval_video_frame_index(const fveval_video *v, int k)
+{
+    return v->frame_index ? v->frame_index[k] : k;
 }
 
 /** Pointer to pixel (x, y) of frame t. */

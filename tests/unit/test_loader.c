@@ -29,6 +29,13 @@ static int finalize(fveval_ctx *c, fveval_result *r)
     return 0;
 }
 
+static int frame_cb(fveval_ctx *c, const fveval_sample *s, const char *field, const fveval_video *w,
+                    fveval_result *r)
+{
+    (void) c, (void) s, (void) field, (void) w, (void) r;
+    return 0;
+}
+
 static fveval_plugin good(void)
 {
     fveval_plugin d = {FVEVAL_PLUGIN_HEADER, .name = "g.m", .summary = "s", .version = "1",
@@ -110,6 +117,67 @@ int main(void)
     d = good();
     d.models = bad_model;
     expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "plain file name");
+
+    /* Frame access (ABI 1.2): each entry a declared VIDEO field, once, with a sane size. */
+    static const fveval_field video_fields[] = {
+        {.name = "video", .type = FVEVAL_FIELD_VIDEO},
+        {.name = "text_prompt", .type = FVEVAL_FIELD_STRING},
+        {.name = NULL},
+    };
+    static const fveval_frame_access stream2[] = {{"video", FVEVAL_FRAMES_STREAM, .window = 2}, {NULL}};
+    static const fveval_frame_access sampled8[] = {{"video", FVEVAL_FRAMES_SAMPLED, .count = 8}, {NULL}};
+    static const fveval_frame_access on_string[] = {{"text_prompt", FVEVAL_FRAMES_SAMPLED, .count = 8}, {NULL}};
+    static const fveval_frame_access undeclared[] = {{"reference", FVEVAL_FRAMES_SAMPLED, .count = 8}, {NULL}};
+    static const fveval_frame_access twice[] = {{"video", FVEVAL_FRAMES_SAMPLED, .count = 8},
+                                                {"video", FVEVAL_FRAMES_CLIP}, {NULL}};
+    static const fveval_frame_access no_window[] = {{"video", FVEVAL_FRAMES_STREAM}, {NULL}};
+    static const fveval_frame_access huge_count[] = {{"video", FVEVAL_FRAMES_SAMPLED, .count = FVEVAL_FRAMES_MAX + 1}, {NULL}};
+    static const fveval_frame_access bad_mode[] = {{"video", (fveval_frame_mode) 7, .count = 1}, {NULL}};
+    static const fveval_frame_access flagged[] = {{"video", FVEVAL_FRAMES_SAMPLED, .count = 1, .flags = 1}, {NULL}};
+    d = good();
+    d.fields = video_fields;
+    d.frame_access = sampled8;
+    expect(&d, "g.m", FVI_LOADED, NULL);
+    CHECK(fvi_frame_access(&d, "video") == &sampled8[0]);
+    CHECK(fvi_frame_access(&d, "text_prompt") == NULL);
+    d.frame_access = stream2;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "no frame callback");
+    d.frame = frame_cb;
+    expect(&d, "g.m", FVI_LOADED, NULL);
+    d.frame_access = on_string;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "'text_prompt', which is not a VIDEO field");
+    d.frame_access = undeclared;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "'reference', which is not a VIDEO field");
+    d.frame_access = twice;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "lists field 'video' twice");
+    d.frame_access = no_window;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "STREAM window 0 is not in 1..");
+    d.frame_access = huge_count;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "SAMPLED count 4097");
+    d.frame_access = bad_mode;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "unknown mode 7");
+    d.frame_access = flagged;
+    expect(&d, "g.m", FVI_BAD_DESCRIPTOR, "must be 0/NULL");
+    /* A 1.1 descriptor has no frame access members: its fields are read whole. */
+    d.frame_access = sampled8;
+    d.size = (uint32_t) (offsetof(fveval_plugin, model_needed) + sizeof(d.model_needed));
+    d.abi_version = ((uint32_t) FVEVAL_ABI_MAJOR << 16) | 1;
+    expect(&d, "g.m", FVI_LOADED, NULL);
+    CHECK(fvi_frame_access(&d, "video") == NULL);
+
+    /* Byte sizes for --max-memory. */
+    uint64_t b = 1;
+    CHECK(fvi_parse_bytes("8G", &b) == 0 && b == 8ull << 30);
+    CHECK(fvi_parse_bytes("512MiB", &b) == 0 && b == 512ull << 20);
+    CHECK(fvi_parse_bytes("1.5GB", &b) == 0 && b == 3ull << 29);
+    CHECK(fvi_parse_bytes("1000", &b) == 0 && b == 1000);
+    CHECK(fvi_parse_bytes("none", &b) == 0 && b == 0);
+    CHECK(fvi_parse_bytes("12X", &b) < 0 && fvi_parse_bytes("", &b) < 0 && fvi_parse_bytes("-1G", &b) < 0);
+    CHECK(fvi_parse_bytes("G", &b) < 0 && fvi_parse_bytes("1e30", &b) < 0);
+    CHECK(strcmp(fvi_format_bytes(110592).s, "108 KiB") == 0);
+    CHECK(strcmp(fvi_format_bytes(7965941760ull).s, "7.42 GiB") == 0);
+    CHECK(strcmp(fvi_format_bytes(900).s, "900 B") == 0);
+    CHECK(fvi_default_max_memory() > 0);
 
     /* Roots: --plugin-path, then the environment, then the system path. */
     fvi_strv cli = {0}, roots = {0};

@@ -8,6 +8,11 @@
  * The float32 round trip byte/255*255 truncates back to the byte exactly, so
  * the bytes the core decoded are upstream's uint8 frames; the absolute
  * differences are summed exactly in integers.
+ *
+ * Frames are streamed (ABI 1.2 frame access) two at a time: the core never
+ * holds the clip for this metric, and each pair's value is computed as the
+ * frames arrive, in order, so the sum and the score are those of the
+ * whole-clip computation bit for bit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,36 +27,68 @@ static const fveval_field flicker_fields[] = {
     {.name = NULL},
 };
 
-static double pair_mae(void *state, const fvpx_frame *a, const fvpx_frame *b)
+static const fveval_frame_access flicker_access[] = {
+    {.field = "video", .mode = FVEVAL_FRAMES_STREAM, .window = 2},
+    {.field = NULL},
+};
+
+/* The current sample's per-pair values, filled as frames stream in. */
+typedef struct {
+    double *mae;
+    int n, cap;
+} flicker_priv;
+
+static int flicker_frame(fveval_ctx *ctx, const fveval_sample *s, const char *field,
+                         const fveval_video *window, fveval_result *res)
 {
-    (void) state;
-    return (double) fvpx_sum_abs_diff(a, b) / (3.0 * a->width * a->height);
+    (void) s, (void) field, (void) res;
+    flicker_priv *p = fveval_priv(ctx);
+    if (fveval_video_frame_index(window, window->nb_frames - 1) == 0)
+        p->n = 0; /* a new sample */
+    if (window->nb_frames < 2)
+        return 0;
+    if (p->n == p->cap) {
+        int cap = p->cap ? 2 * p->cap : 256;
+        double *m = realloc(p->mae, (size_t) cap * sizeof(*m));
+        if (!m)
+            return -ENOMEM;
+        p->mae = m;
+        p->cap = cap;
+    }
+    fvpx_frame a = fvpx_video_frame(window, 0), b = fvpx_video_frame(window, 1);
+    p->mae[p->n++] = (double) fvpx_sum_abs_diff(&a, &b) / (3.0 * a.width * a.height);
+    return 0;
 }
 
 static int flicker_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res)
 {
+    flicker_priv *p = fveval_priv(ctx);
     const fveval_video *v = fveval_sample_video(ctx, s, "video");
     if (!v) {
         fveval_result_skip(ctx, res, "missing field 'video'");
         return -ENOTSUP;
     }
-    int pairs = v->nb_frames - 1;
+    int pairs = v->clip_frames - 1;
     if (pairs < 1) {
         /* Upstream: a single frame cannot flicker. */
         fveval_result_score(ctx, res, 1.0);
         fveval_result_array(ctx, res, "per_pair_mae", NULL, 0);
         return 0;
     }
-    double *mae = fvpx_map_frames(v, 0, v, 1, pairs, pair_mae, NULL);
-    if (!mae)
-        return -ENOMEM;
+    if (p->n != pairs)
+        return -EIO; /* the core streamed fewer frames than the clip has */
     double sum = 0;
     for (int t = 0; t < pairs; t++)
-        sum += mae[t];
+        sum += p->mae[t];
     fveval_result_score(ctx, res, (255.0 - sum / pairs) / 255.0);
-    fveval_result_array(ctx, res, "per_pair_mae", mae, (size_t) pairs);
-    free(mae);
+    fveval_result_array(ctx, res, "per_pair_mae", p->mae, (size_t) pairs);
     return 0;
+}
+
+static void flicker_uninit(fveval_ctx *ctx)
+{
+    flicker_priv *p = fveval_priv(ctx);
+    free(p->mae);
 }
 
 static const fveval_plugin flicker_plugin = {
@@ -67,8 +104,11 @@ static const fveval_plugin flicker_plugin = {
     .license = "Apache-2.0",
     .flags = FVEVAL_PLUGIN_HIGHER_IS_BETTER,
     .fields = flicker_fields,
-    .priv_size = 0,
+    .priv_size = sizeof(flicker_priv),
     .compute = flicker_compute,
+    .uninit = flicker_uninit,
+    .frame_access = flicker_access,
+    .frame = flicker_frame,
 };
 
 FVEVAL_PLUGIN_DEFINE(flicker_plugin)
