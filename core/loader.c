@@ -281,6 +281,8 @@ static bool trust_warn_only(void)
  */
 static lt_module (*system_open)(lt_user_data, const char *, lt_dladvise);
 static lt_dlvtable checking_loader;
+/* libltdl hands the removed loader back to its caller; kept, as it lives as long as we do. */
+static lt_dlvtable *removed_loader;
 static struct {
     char *load_error; /* dlerror text of the first existing file that failed */
     char *untrusted;  /* why a file libltdl asked for was refused */
@@ -336,8 +338,9 @@ static void install_checking_loader(void)
     checking_loader.dlloader_init = NULL;
     checking_loader.dlloader_exit = NULL;
     checking_loader.priority = LT_DLLOADER_PREPEND;
-    if (lt_dlloader_remove("lt_dlopen") && lt_dlloader_add(&checking_loader) == 0)
-        system_open = sys->module_open;
+    removed_loader = lt_dlloader_remove("lt_dlopen");
+    if (removed_loader && lt_dlloader_add(&checking_loader) == 0)
+        system_open = removed_loader->module_open;
 }
 
 /*
