@@ -118,7 +118,8 @@ typedef enum fvi_outcome {
     FVI_BAD_DESCRIPTOR, /* NULL entry result, name mismatch, bad tables */
     FVI_DUPLICATE,      /* an earlier root already provided this name */
     FVI_INIT_FAILED,    /* init() with default options failed */
-    FVI_UNREADABLE      /* a root or directory that could not be read */
+    FVI_UNREADABLE,     /* a root or directory that could not be read */
+    FVI_UNTRUSTED       /* writable by others: world-writable or another user's */
 } fvi_outcome;
 
 const char *fvi_outcome_name(fvi_outcome o);

@@ -40,6 +40,8 @@ static const char usage_text[] =
     "$FVEVAL_PLUGIN_SYSTEM_PATH if set (empty: none), else " FVEVAL_PLUGINSDIR ".\n"
     "A --plugin-path directory that cannot be read is an error (exit 2) except for\n"
     "`fveval plugins`, which reports it with every other scan outcome.\n"
+    "Modules that others could replace (world-writable, or owned by a user other\n"
+    "than root and you) are refused; FVEVAL_PLUGIN_TRUST=warn loads them anyway.\n"
     "\n"
     "Exit status: 0 done (skipped samples are not failures); 1 some samples failed\n"
     "to decode or a metric errored (results are still written); 2 usage or\n"

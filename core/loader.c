@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <ltdl.h>
 #include <stdatomic.h>
@@ -45,6 +44,8 @@ const char *fvi_outcome_name(fvi_outcome o)
         return "init-failed";
     case FVI_UNREADABLE:
         return "unreadable";
+    case FVI_UNTRUSTED:
+        return "untrusted";
     }
     return "?";
 }
@@ -227,35 +228,203 @@ static bool module_file_exists(const char *dir)
     return found;
 }
 
+/* ---- trust: who can change the code a scan runs ---------------------------- */
+
 /*
- * libltdl reports most failures as "file not found" once it has tried every
- * extension; ask the system loader directly for the real reason.
+ * Loading a module runs its constructors, on every command that scans.  As
+ * the dynamic loader's secure mode does, refuse code that someone other
+ * than root or the user running fveval could have replaced: a file or any
+ * directory above it that is world-writable (a directory with the sticky
+ * bit, such as /tmp, is fine) or owned by another non-root user.
+ * FVEVAL_PLUGIN_TRUST=warn loads such modules anyway, with a warning.
  */
-static char *load_error_text(const char *dir)
+static char *path_untrusted(const char *path, const struct stat *st)
 {
-    const char *ltdl_err = lt_dlerror();
-    char *so = fvi_asprintf("%s/" MODULE_BASENAME "%s", dir, LT_MODULE_EXT);
-    if (access(so, F_OK) != 0) {
-        /* An uninstalled build-tree module lives in .libs/ next to its .la. */
-        free(so);
-        so = fvi_asprintf("%s/.libs/" MODULE_BASENAME "%s", dir, LT_MODULE_EXT);
+    if (st->st_uid != 0 && st->st_uid != geteuid())
+        return fvi_asprintf("%s is owned by uid %ld, neither root nor you", path, (long) st->st_uid);
+    if ((st->st_mode & S_IWOTH) && !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX)))
+        return fvi_asprintf("%s is world-writable", path);
+    return NULL;
+}
+
+/* Check PATH (absolute) and every directory above it; a reason or NULL. */
+static char *chain_untrusted(const char *path)
+{
+    char *p = fvi_xstrdup(path);
+    char *why = NULL;
+    for (;;) {
+        struct stat st;
+        if (stat(*p ? p : "/", &st) == 0 && (why = path_untrusted(*p ? p : "/", &st)))
+            break;
+        char *slash = strrchr(p, '/');
+        if (!slash || !*p)
+            break;
+        *slash = '\0';
     }
-    char *text = NULL;
-    if (access(so, F_OK) == 0) {
-        void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-        if (h)
-            dlclose(h);
+    free(p);
+    return why;
+}
+
+/*
+ * The path as the walk reached it (a symlink's directory can swap the
+ * link) and the file it resolves to (the target's directories can swap
+ * the file).
+ */
+static char *module_untrusted(const char *path)
+{
+    char *why = chain_untrusted(path);
+    char *real = why ? NULL : realpath(path, NULL);
+    if (real && strcmp(real, path) != 0)
+        why = chain_untrusted(real);
+    free(real);
+    return why;
+}
+
+static bool trust_warn_only(void)
+{
+    const char *v = getenv("FVEVAL_PLUGIN_TRUST");
+    if (!v || !*v || strcmp(v, "refuse") == 0)
+        return false;
+    if (strcmp(v, "warn") == 0)
+        return true;
+    static bool told;
+    if (!told)
+        fvi_log(FVEVAL_LOG_WARNING, "FVEVAL_PLUGIN_TRUST='%s' is neither 'refuse' nor 'warn'; refusing untrusted plugins", v);
+    told = true;
+    return false;
+}
+
+/* ---- opening a module -------------------------------------------------------- */
+
+/*
+ * libltdl tries several file names and loaders for one module and keeps
+ * only the last error: a build-tree metric.la whose .libs/metric.so fails
+ * to load reports "file not found" for the metric.so it tried next.  A
+ * loader in place of the system one sees every file libltdl is about to
+ * open, so it can check the file's trust first and keep the dynamic
+ * loader's own text for the first file that fails: nothing is loaded a
+ * second time to ask why, and nothing libltdl did not choose is loaded.
+ */
+static lt_module (*system_open)(lt_user_data, const char *, lt_dladvise);
+static lt_dlvtable checking_loader;
+/* libltdl hands the removed loader back to its caller; kept, as it lives as long as we do. */
+static lt_dlvtable *removed_loader;
+static struct {
+    char *load_error; /* dlerror text of the first existing file that failed */
+    char *untrusted;  /* why a file libltdl asked for was refused */
+    char *warning;    /* why a file loaded although untrusted (FVEVAL_PLUGIN_TRUST=warn) */
+} open_report;
+
+static void open_report_clear(void)
+{
+    free(open_report.load_error);
+    free(open_report.untrusted);
+    free(open_report.warning);
+    memset(&open_report, 0, sizeof(open_report));
+}
+
+static lt_module checking_open(lt_user_data data, const char *filename, lt_dladvise advise)
+{
+    /* Once one candidate was refused, libltdl's fallbacks are refused too. */
+    if (open_report.untrusted)
+        return NULL;
+    struct stat st;
+    if (filename && stat(filename, &st) == 0) {
+        char *why = module_untrusted(filename);
+        if (why && !trust_warn_only()) {
+            open_report.untrusted = why;
+            return NULL;
+        }
+        if (why && !open_report.warning)
+            open_report.warning = why;
         else
-            text = fvi_asprintf("%s (check its dependencies with ldd)", dlerror());
+            free(why);
     }
-    free(so);
-    return text ? text : fvi_asprintf("%s (check its dependencies with ldd)", ltdl_err ? ltdl_err : "unknown error");
+    lt_module m = system_open(data, filename, advise);
+    if (!m && !open_report.load_error && filename && access(filename, F_OK) == 0) {
+        const char *e = lt_dlerror();
+        open_report.load_error = fvi_xstrdup(e ? e : "unknown error");
+    }
+    return m;
+}
+
+/*
+ * Ours replaces libltdl's dlopen loader rather than going in front of it:
+ * libltdl offers each file to every loader in turn, so a refusal must not
+ * fall through to the system one.
+ */
+static void install_checking_loader(void)
+{
+    const lt_dlvtable *sys = lt_dlloader_find("lt_dlopen");
+    if (!sys)
+        return;
+    checking_loader = *sys;
+    checking_loader.name = "fveval_checked_dlopen";
+    checking_loader.module_open = checking_open;
+    checking_loader.dlloader_init = NULL;
+    checking_loader.dlloader_exit = NULL;
+    checking_loader.priority = LT_DLLOADER_PREPEND;
+    removed_loader = lt_dlloader_remove("lt_dlopen");
+    if (removed_loader && lt_dlloader_add(&checking_loader) == 0)
+        system_open = removed_loader->module_open;
+}
+
+/*
+ * Open <dir>/metric through libltdl (a metric.la names the object it loads;
+ * in a build tree that is .libs/metric.so).  On failure sets *outcome and
+ * returns the reason; on success *note is a trust warning or NULL.
+ */
+static lt_dlhandle open_module(const char *path, const char *dir, fvi_outcome *outcome, char **why,
+                               char **note)
+{
+    *why = *note = NULL;
+    *outcome = FVI_LOAD_FAILED;
+    open_report_clear();
+    if (!system_open) {
+        *why = fvi_xstrdup("libltdl's dlopen loader could not be set up");
+        return NULL;
+    }
+    char *la = fvi_asprintf("%s/" MODULE_BASENAME ".la", dir);
+    /* The .la decides which object loads, so it must be as safe as the object. */
+    char *la_why = access(la, F_OK) == 0 ? module_untrusted(la) : NULL;
+    if (la_why && !trust_warn_only())
+        open_report.untrusted = la_why;
+    else
+        open_report.warning = la_why;
+
+    lt_dladvise advise;
+    lt_dladvise_init(&advise);
+    lt_dladvise_ext(&advise);
+    lt_dladvise_local(&advise);
+    lt_dlhandle h = open_report.untrusted ? NULL : lt_dlopenadvise(path, advise);
+    lt_dladvise_destroy(&advise);
+    const char *ltdl_err = h || open_report.untrusted ? NULL : lt_dlerror();
+    if (h && open_report.warning) {
+        fvi_log(FVEVAL_LOG_WARNING, "plugin %s: loaded although untrusted (FVEVAL_PLUGIN_TRUST=warn): %s",
+                path, open_report.warning);
+        *note = fvi_asprintf("untrusted, loaded because FVEVAL_PLUGIN_TRUST=warn: %s", open_report.warning);
+    } else if (!h && open_report.untrusted) {
+        *outcome = FVI_UNTRUSTED;
+        *why = fvi_asprintf("%s (FVEVAL_PLUGIN_TRUST=warn loads it anyway)", open_report.untrusted);
+    } else if (!h && open_report.load_error) {
+        *why = fvi_asprintf("%s (check its dependencies with ldd)", open_report.load_error);
+    } else if (!h && access(la, F_OK) == 0) {
+        /* libltdl tried no file: the .la names none it could find (never guess one). */
+        *why = fvi_asprintf("%s names no module libltdl could open (%s)", la,
+                            ltdl_err ? ltdl_err : "is it a libtool library file?");
+    } else if (!h) {
+        *why = fvi_asprintf("%s (check its dependencies with ldd)", ltdl_err ? ltdl_err : "unknown error");
+    }
+    open_report_clear();
+    free(la);
+    return h;
 }
 
 static void try_load(fvi_registry *reg, const char *root, const char *dir, const char *relpath)
 {
     char *path = fvi_asprintf("%s/" MODULE_BASENAME, dir);
     char *name = fvi_name_from_relpath(relpath);
+    char *trust_note = NULL;
     if (!name) {
         record(reg, path, NULL, FVI_BAD_DESCRIPTOR, fvi_xstrdup("no metric name derives from its path"));
         free(path);
@@ -268,14 +437,11 @@ static void try_load(fvi_registry *reg, const char *root, const char *dir, const
         goto out;
     }
 
-    lt_dladvise advise;
-    lt_dladvise_init(&advise);
-    lt_dladvise_ext(&advise);
-    lt_dladvise_local(&advise);
-    lt_dlhandle h = lt_dlopenadvise(path, advise);
-    lt_dladvise_destroy(&advise);
+    fvi_outcome failure;
+    char *open_failure;
+    lt_dlhandle h = open_module(path, dir, &failure, &open_failure, &trust_note);
     if (!h) {
-        record(reg, path, name, FVI_LOAD_FAILED, load_error_text(dir));
+        record(reg, path, name, failure, open_failure);
         goto out;
     }
     fveval_plugin_entry_fn entry = (fveval_plugin_entry_fn) (uintptr_t) lt_dlsym(h, FVEVAL_PLUGIN_ENTRY_SYMBOL);
@@ -305,9 +471,10 @@ static void try_load(fvi_registry *reg, const char *root, const char *dir, const
     fvi_instance_free(probe);
     reg->metrics = fvi_xrealloc(reg->metrics, (reg->n_metrics + 1) * sizeof(*reg->metrics));
     reg->metrics[reg->n_metrics++] = m;
-    record(reg, path, name, FVI_LOADED, NULL);
+    record(reg, path, name, FVI_LOADED, trust_note);
     return; /* name and path now belong to the metric */
 out:
+    free(trust_note);
     free(name);
     free(path);
 }
@@ -365,6 +532,7 @@ void fvi_registry_scan(fvi_registry *reg, const fvi_strv *roots)
     static bool ltdl_ready;
     if (!ltdl_ready) {
         lt_dlinit();
+        install_checking_loader();
         ltdl_ready = true;
     }
     for (size_t i = 0; i < roots->n; i++) {

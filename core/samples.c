@@ -219,6 +219,67 @@ static bool is_path_key(const char *key, const fvi_strv *media_fields)
            strcmp(key, "reference_audio") == 0;
 }
 
+/*
+ * fps a row may give: a time-lapse at one frame per 1000 s up to high-speed
+ * capture.  Outside this, a frame count derived from duration or a target
+ * rate blows up or vanishes, and 1e308 or -5 is a typo, not a clip.
+ */
+#define MANIFEST_FPS_MIN 0.001
+#define MANIFEST_FPS_MAX 1000.0
+
+static const char *json_type_word(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "a list";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "?";
+}
+
+/*
+ * Check the keys of a manifest row that the core itself interprets; every
+ * other key is free-form data for plugins.  Returns a reason or NULL.
+ */
+static char *check_manifest_row(json_t *row, const fvi_strv *media_fields)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(row, key, val) {
+        if (is_path_key(key, media_fields) || strcmp(key, "text_prompt") == 0) {
+            bool is_path = strcmp(key, "text_prompt") != 0;
+            if (!json_is_string(val))
+                return fvi_asprintf("\"%s\" must be a string%s, not %s", key,
+                                    is_path ? " (a file path)" : "", json_type_word(val));
+            if (is_path && !*json_string_value(val))
+                return fvi_asprintf("\"%s\" is an empty path", key);
+        } else if (strcmp(key, "fps") == 0) {
+            if (!json_is_number(val))
+                return fvi_asprintf("\"fps\" must be a number, not %s", json_type_word(val));
+            double fps = json_number_value(val);
+            if (!(fps >= MANIFEST_FPS_MIN && fps <= MANIFEST_FPS_MAX))
+                return fvi_asprintf("\"fps\" is %g, out of range [%g, %g]", fps, MANIFEST_FPS_MIN,
+                                    MANIFEST_FPS_MAX);
+        } else if (strcmp(key, "role") == 0) {
+            const char *role = json_string_value(val);
+            if (!role || (strcmp(role, "generated") != 0 && strcmp(role, "reference") != 0))
+                return fvi_xstrdup("\"role\" must be \"generated\" or \"reference\"");
+        }
+    }
+    return NULL;
+}
+
 static int build_from_manifest(const char *path, const fvi_strv *media_fields, fvi_sample_list *out,
                                char **err)
 {
@@ -239,10 +300,19 @@ static int build_from_manifest(const char *path, const fvi_strv *media_fields, f
         if (strspn(line, " \t\r\n") == (size_t) len)
             continue;
         json_error_t je;
-        json_t *row = json_loads(line, 0, &je);
+        /* A repeated key would silently keep one of the values. */
+        json_t *row = json_loads(line, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(row)) {
             *err = row ? fvi_asprintf("%s:%d: a manifest row must be a JSON object", path, lineno)
                        : fvi_asprintf("%s:%d:%d: %s", path, lineno, je.column, je.text);
+            json_decref(row);
+            ret = -EINVAL;
+            break;
+        }
+        char *why = check_manifest_row(row, media_fields);
+        if (why) {
+            *err = fvi_asprintf("%s:%d: %s", path, lineno, why);
+            free(why);
             json_decref(row);
             ret = -EINVAL;
             break;
@@ -251,7 +321,7 @@ static int build_from_manifest(const char *path, const fvi_strv *media_fields, f
         json_t *val;
         json_object_foreach(row, key, val) {
             const char *sv = json_string_value(val);
-            if (sv && *sv && sv[0] != '/' && is_path_key(key, media_fields)) {
+            if (sv && sv[0] != '/' && is_path_key(key, media_fields)) {
                 char *abs = fvi_asprintf("%s/%s", base, sv);
                 json_object_set_new(row, key, json_string(abs));
                 free(abs);
@@ -259,12 +329,6 @@ static int build_from_manifest(const char *path, const fvi_strv *media_fields, f
         }
         const char *role = json_string_value(json_object_get(row, "role"));
         bool is_ref = role && strcmp(role, "reference") == 0;
-        if (role && !is_ref && strcmp(role, "generated") != 0) {
-            *err = fvi_asprintf("%s:%d: role must be \"generated\" or \"reference\"", path, lineno);
-            json_decref(row);
-            ret = -EINVAL;
-            break;
-        }
         json_object_del(row, "role");
         list_push(out, fvi_sample_new((int64_t) out->n, row, is_ref));
     }

@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <fveval/plugin.h>
 
@@ -23,6 +25,22 @@ static const fveval_field fixture_fields[] = {
     {.name = "video", .type = FVEVAL_FIELD_VIDEO, .flags = FVEVAL_FIELD_REQUIRED},
     {.name = NULL},
 };
+
+#ifdef FIXTURE_CONSTRUCTOR
+/*
+ * Code that runs as soon as the module is loaded: appends a line to the file
+ * named by $FVEVAL_FIXTURE_MARK, so a test can tell whether the host loaded it.
+ */
+__attribute__((constructor)) static void fixture_mark_loaded(void)
+{
+    const char *mark = getenv("FVEVAL_FIXTURE_MARK");
+    FILE *fp = mark ? fopen(mark, "a") : NULL;
+    if (fp) {
+        fputs("loaded\n", fp);
+        fclose(fp);
+    }
+}
+#endif
 
 #ifdef FIXTURE_UNRESOLVED_SYMBOL
 /* Defined nowhere: the module must fail to load. */
