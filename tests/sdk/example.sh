@@ -1,11 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# The SDK as a third party uses it: install fveval-sdk.pc and the header into
-# a staging directory, build sdk/examples (autoreconf, configure, make)
-# against them through pkg-config, install the plugin where pkg-config's
-# pluginsdir says, load it with --plugin-path and check its score against
-# numpy on the frames the ffmpeg CLI decodes.  The guide's minimal listing
-# (the first C block of sdk/README.md) must compile warning-free and run too.
+# The SDK as a third party uses it: install fveval-sdk.pc, the header, the
+# guide and the example project into a staging directory; copy the example
+# from where it was installed and build it exactly as the guide's autotools
+# section says (its first sh block: configure --prefix, make install), check
+# that everything lands under that prefix and nowhere else, load it with
+# --plugin-path and check its score against numpy on the frames the ffmpeg
+# CLI decodes.  The configure.ac and Makefile.am the guide shows must be the
+# installed files; --with-pluginsdir=system and pluginsdir=DIR must pick the
+# documented directories.  The guide's minimal listing (the first C block of
+# sdk/README.md) must compile warning-free and run too.
 . "$top_srcdir/tests/lib.sh"
 need_tool "${FFMPEG_CLI:-ffmpeg}"
 need_tool pkg-config
@@ -22,7 +26,8 @@ T=$TMPDIR_TEST
 FF="${FFMPEG_CLI:-ffmpeg} -nostdin -loglevel error"
 
 # 1. The SDK, staged with DESTDIR as a package build would.
-if $MAKE -s -C "$top_builddir" install-pkgconfigDATA install-sdkfvevalHEADERS DESTDIR="$T/sdk" >"$T/install.log" 2>&1; then
+if $MAKE -s -C "$top_builddir" install-pkgconfigDATA install-sdkfvevalHEADERS install-dist_sdkdocDATA \
+        install-dist_sdkexamplesDATA install-dist_sdkexamplesbrightnessDATA DESTDIR="$T/sdk" >"$T/install.log" 2>&1; then
     pass "SDK installed with DESTDIR"
 else
     fail "installing the SDK"; cat "$T/install.log" >&2; finish
@@ -46,25 +51,74 @@ case $(pkg-config --cflags fveval-sdk) in
     *"-I$T/sdk/"*) pass "pkg-config --cflags points into the staged SDK" ;;
     *) fail "pkg-config --cflags: $(pkg-config --cflags fveval-sdk)" ;;
 esac
+examples=$(pkg-config --variable=examplesdir fveval-sdk)
+case $examples in
+    "$T/sdk/"*/doc/*) [ -f "$examples/configure.ac" ] && [ -f "$examples/brightness/metric.c" ] &&
+        pass "the example project is installed in the docs, pc examplesdir names it" ||
+        { fail "no example project in $examples"; finish; } ;;
+    *) fail "pc examplesdir '$examples' is not an installed docs directory"; finish ;;
+esac
+[ -f "$examples/../README.md" ] && pass "the guide is installed next to it" || fail "no README.md in $examples/.."
 
-# 2. The example project, built out of a copy (the source tree may be read-only).
-cp -R "$top_srcdir/sdk/examples" "$T/ex" && chmod -R u+w "$T/ex"
-(
-    cd "$T/ex" &&
-    autoreconf -fi &&
-    ./configure -q CC="${CC:-cc}" &&
-    $MAKE &&
-    $MAKE install DESTDIR="$T/stage"
-) >"$T/ex.log" 2>&1 || { fail "building the example"; tail -n 40 "$T/ex.log" >&2; finish; }
+# 2. The guide's autotools section shows the example's build files in full.
+# guide_block LANG: the first ```LANG block of that section.
+guide_block() {
+    awk -v lang="$1" '/^## / { sec = ($0 == "## Building and installing with autotools") }
+        sec && !on && $0 == "```" lang { on = 1; next }
+        on && /^```$/ { exit } on' "$examples/../README.md"
+}
+guide_block m4 > "$T/guide.configure.ac"
+guide_block make > "$T/guide.Makefile.am"
+cmp -s "$T/guide.configure.ac" "$examples/configure.ac" && pass "the guide shows configure.ac as installed" ||
+    { fail "the guide's configure.ac differs from the installed one"; diff "$T/guide.configure.ac" "$examples/configure.ac" >&2; }
+cmp -s "$T/guide.Makefile.am" "$examples/Makefile.am" && pass "the guide shows Makefile.am as installed" ||
+    { fail "the guide's Makefile.am differs from the installed one"; diff "$T/guide.Makefile.am" "$examples/Makefile.am" >&2; }
+
+# 3. The guide's steps, run as written: copy from the installed SDK,
+# configure --prefix=$HOME/.local, make, make install, fveval info.
+guide_block sh > "$T/guide.sh"
+grep -q 'configure --prefix=' "$T/guide.sh" || fail "the guide's first sh block does not configure a --prefix"
+mkdir -p "$T/home" "$T/work" "$T/bin"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$FVEVAL" > "$T/bin/fveval" && chmod +x "$T/bin/fveval"
+prefix=$T/home/.local
+if (cd "$T/work" && HOME=$T/home PATH=$T/bin:$PATH sh -ex "$T/guide.sh") >"$T/ex.log" 2>&1; then
+    pass "the guide's steps build, install and show the example"
+else
+    fail "the guide's steps"; tail -n 40 "$T/ex.log" >&2; finish
+fi
 grep -Eq '\.c:[0-9]+:[0-9]+: warning:' "$T/ex.log" && { fail "the example compiled with warnings"; grep -E '\.c:[0-9]+' "$T/ex.log" >&2; }
-pd=$(sed -n 's/^pluginsdir = //p' "$T/ex/Makefile")
-[ -n "$pd" ] && [ "$pd" = "$(pkg-config --variable=pluginsdir fveval-sdk)" ] &&
-    pass "the example's configure took pluginsdir from pkg-config" || fail "example pluginsdir '$pd'"
-roots="$T/stage$pd"
-[ -f "$roots/example/brightness/metric.so" ] && pass "installed as <pluginsdir>/example/brightness/metric.so" ||
-    { fail "example/brightness/metric.so not installed under $roots"; find "$T/stage" >&2; finish; }
+grep -q 'frame_step' "$T/ex.log" || fail "fveval info example.brightness printed no options"
+ex=$T/work/my-metrics
+[ "$(sed -n 's/^pluginsdir = //p' "$ex/Makefile")" = '${libdir}/fveval-1' ] &&
+    pass 'the default pluginsdir is ${libdir}/fveval-1 of the package' || fail "example pluginsdir '$(sed -n 's/^pluginsdir = //p' "$ex/Makefile")'"
+grep -q "plugins will be installed under $prefix/lib/fveval-1\$" "$T/ex.log" &&
+    pass "configure says where, prefix applied" || fail "configure did not print $prefix/lib/fveval-1"
+roots=$prefix/lib/fveval-1
+[ -f "$roots/example/brightness/metric.so" ] && pass "installed as PREFIX/lib/fveval-1/example/brightness/metric.so" ||
+    { fail "example/brightness/metric.so not installed under $roots"; find "$T/home" >&2; finish; }
+# Nothing outside the prefix: the same install, staged, holds only files under it.
+(cd "$ex" && $MAKE -s install DESTDIR="$T/probe") >"$T/probe.log" 2>&1 || { fail "make install DESTDIR"; cat "$T/probe.log" >&2; }
+outside=$(cd "$T/probe" && find . ! -type d | grep -v "^\.$prefix/")
+[ -z "$outside" ] && [ -f "$T/probe$roots/example/brightness/metric.so" ] &&
+    pass "make install writes nothing outside --prefix" || fail "installed outside the prefix: $outside"
 
-# 3. Load and run it.
+# The other documented choices, configure only.
+pluginsdir_with() {
+    (cd "$ex" && ./configure -q --prefix="$prefix" "$@" >/dev/null) && sed -n 's/^pluginsdir = //p' "$ex/Makefile"
+}
+want=$(pkg-config --variable=pluginsdir fveval-sdk)
+got=$(pluginsdir_with --with-pluginsdir=system)
+[ "$got" = "$want" ] && pass "--with-pluginsdir=system is pkg-config's pluginsdir" || fail "--with-pluginsdir=system gave '$got', want '$want'"
+got=$(pluginsdir_with --with-pluginsdir=system pluginsdir="$T/mine")
+[ "$got" = "$T/mine" ] && pass "pluginsdir=DIR overrides" || fail "pluginsdir=DIR gave '$got'"
+# An SDK configured with a pluginsdir outside its libdir still leaves the
+# default under the package's prefix.
+mkdir -p "$T/pc2" && sed 's|^pluginsdir=.*|pluginsdir=/opt/fveval-plugins|' "$pc" > "$T/pc2/fveval-sdk.pc"
+got=$(PKG_CONFIG_LIBDIR=$T/pc2; pluginsdir_with)
+[ "$got" = '${libdir}/fveval-1' ] && pass "an SDK pluginsdir outside its libdir: default still under --prefix" ||
+    fail "SDK pluginsdir outside libdir gave '$got'"
+
+# 4. Load and run it.
 R="$FVEVAL --plugin-path $roots"
 expect_rc 0 $R info example.brightness && contains "frame_step" && contains "normalize"
 $FF -f lavfi -i testsrc2=size=64x48:rate=10 -frames:v 12 -c:v libx264 -pix_fmt yuv420p "$T/clip.mp4" ||
@@ -86,7 +140,7 @@ for path, frames, scale in ((sys.argv[2], y, 1.0), (sys.argv[3], y[::5], 1 / 255
     assert r["details"]["brightest_frame"] == (np.argmax(frames) * (5 if scale != 1 else 1))
 PY
 
-# 4. The guide's minimal metric, compiled exactly as the guide says.
+# 5. The guide's minimal metric, compiled exactly as the guide says.
 awk '/^```c$/ { on = 1; next } on && /^```$/ { exit } on' "$top_srcdir/sdk/README.md" > "$T/red.c"
 mkdir -p "$T/mini/demo/red"
 if ${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror -O2 -fPIC -shared -fvisibility=hidden \
