@@ -39,6 +39,15 @@ static const char run_usage[] =
     "  --resume                 reuse results of an earlier, possibly interrupted run of -o\n"
     "  --save-state DIR         write set metrics' accumulated state for `fveval merge`\n"
     "  --strict                 fail before decoding when a named metric cannot run\n"
+    "Damaged and unusual inputs:\n"
+    "  --on-decode-error=skip|partial\n"
+    "                           media that decodes only in part (truncated, corrupt):\n"
+    "                           skip: the sample fails with the reason (default);\n"
+    "                           partial: score the frames that decoded, with a warning\n"
+    "  --sample-timeout SECONDS the longest a sample may take to open and decode one of\n"
+    "                           its media files; past it the sample fails (default: no limit)\n"
+    "  --allow-special-files    also read inputs that are not regular files or directories\n"
+    "                           (FIFOs, devices, FFmpeg URLs); refused by default\n"
     "  -q, --quiet              no progress line\n";
 
 /* An option of `run`: the config field it fills. */
@@ -70,6 +79,9 @@ static const run_arg run_args[] = {
     {"--resume", NULL, OPT_FLAG, CFG(resume)},
     {"--strict", NULL, OPT_FLAG, CFG(strict)},
     {"--quiet", "-q", OPT_FLAG, CFG(quiet)},
+    {"--on-decode-error", NULL, OPT_STRING, CFG(on_decode_error)},
+    {"--sample-timeout", NULL, OPT_DOUBLE, CFG(sample_timeout)},
+    {"--allow-special-files", NULL, OPT_FLAG, CFG(allow_special_files)},
     {NULL, NULL, 0, 0},
 };
 
@@ -252,6 +264,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
             json_object_foreach(json_object_get(ps, "results"), name, r) {
                 reused += adopt_result(run, prev_metrics, i, name, r);
             }
+            fvi_sample_adopt_warnings(run->samples.v[i], json_object_get(ps, "warnings"));
         }
         json_decref(doc);
         return reused;
@@ -283,6 +296,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
                 }
                 if (json_is_true(json_object_get(o, "failed")))
                     run->sample_failed[i] = true;
+                fvi_sample_adopt_warnings(run->samples.v[i], json_object_get(o, "warnings"));
             }
         }
         json_decref(o);
@@ -472,6 +486,11 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         rc = fvi_cli_error("run: --format must be json, csv or table, not '%s'", format);
         goto out;
     }
+    if (cfg.on_decode_error && strcmp(cfg.on_decode_error, "skip") &&
+        strcmp(cfg.on_decode_error, "partial")) {
+        rc = fvi_cli_error("run: --on-decode-error must be skip or partial, not '%s'", cfg.on_decode_error);
+        goto out;
+    }
     if (check_device(cfg.device))
         goto out;
     for (size_t i = 0; i < cfg.plugin_paths.n; i++)
@@ -518,6 +537,9 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         }
     }
     run.quiet = cfg.quiet == 1;
+    run.decode_partial = cfg.on_decode_error && strcmp(cfg.on_decode_error, "partial") == 0;
+    run.sample_timeout = cfg.sample_timeout;
+    run.allow_special_files = cfg.allow_special_files == 1;
     run.progress = !run.quiet && isatty(STDERR_FILENO);
 
     rc = fvi_run_execute(&run);
