@@ -22,9 +22,9 @@ head -c 2000 /dev/zero | tr '\0' '\125' | dd of=overwritten.mp4 bs=1 seek=$((siz
 $FF -f lavfi -i sine=frequency=440:sample_rate=16000 -t 1 sound.wav
 cp sound.wav sound.mp4
 
-# check FILE PYTHON-ASSERTIONS (d: the document, s: its samples, res(i): sample i's test.mean)
+# check FILE LABEL PYTHON-ASSERTIONS (d: the document, s: its samples, res(i): sample i's test.mean)
 check() {
-    $PY - "$1" "$2" <<'PY' && pass "$2" || fail "$2"
+    $PY - "$1" "$3" <<'PY' && pass "$2" || fail "$2"
 import json, sys
 d = json.load(open(sys.argv[1])); s = d["samples"]
 def res(i): return s[i]["results"]["test.mean"]
@@ -33,16 +33,16 @@ PY
 }
 
 expect_rc 1 $R run --videos whole.mp4 cut.mp4 overwritten.mp4 sound.mp4 -m test.mean -o skip.json -q
-check skip.json 'assert res(0)["score"] is not None and "warnings" not in s[0]'
+check skip.json "intact file scored" 'assert res(0)["score"] is not None and "warnings" not in s[0]'
 for i in 1 2; do
-    check skip.json "r = res($i); assert r['score'] is None and r['details'].get('error') is True, r
-assert 'data lost' in r['details']['skipped'] and 'on-decode-error=partial' in r['details']['skipped'], r"
+    check skip.json "damaged file $i fails by default" "r = res($i); assert r['score'] is None and r['skipped'] is None, r
+assert 'data lost' in r['error'] and 'on-decode-error=partial' in r['error'], r"
 done
-check skip.json 'r = res(3); assert r["score"] is None and r["details"].get("error") is True and "no video stream" in r["details"]["skipped"], r'
+check skip.json "sound file as video: an error" 'r = res(3); assert r["score"] is None and "no video stream" in r["error"], r'
 
 expect_rc 1 $R run --videos whole.mp4 cut.mp4 overwritten.mp4 sound.mp4 -m test.mean -o partial.json -q \
     --on-decode-error=partial
-check partial.json 'assert "warnings" not in s[0]
+check partial.json "partial: scored with a warning" 'assert "warnings" not in s[0]
 for i, frames in ((1, 18), (2, 26)):
     r = res(i); w = s[i]["warnings"]
     assert r["score"] is not None and r["details"]["frames"] == frames, r
@@ -52,7 +52,7 @@ contains "sample 1: 'cut.mp4': data lost"
 # Without the file that is not a video, a partial run is a success; --resume keeps the warnings.
 expect_rc 0 $R run --videos whole.mp4 cut.mp4 -m test.mean -o ok.json -q --on-decode-error partial
 expect_rc 0 $R run --videos whole.mp4 cut.mp4 -m test.mean -o ok.json -q --on-decode-error partial --resume
-check ok.json 'assert len(s[1]["warnings"]) == 1 and res(1)["score"] is not None'
+check ok.json "resume keeps warnings" 'assert len(s[1]["warnings"]) == 1 and res(1)["score"] is not None'
 # The YAML key, and a bad value either way.
 printf 'inputs:\n  videos: [cut.mp4]\nmetrics: [test.mean]\non_decode_error: partial\n' > partial.yaml
 expect_rc 0 $R run --config partial.yaml -o y.json -q && pass "on_decode_error in YAML"
@@ -66,17 +66,17 @@ expect_rc 2 $R run --videos cut.mp4 -m test.mean -o b.json -q --sample-timeout 0
 mkfifo fifo.mp4
 start=$(date +%s)
 expect_rc 1 timeout 20 $R run --videos fifo.mp4 whole.mp4 -m test.mean -o fifo.json -q
-check fifo.json 'r = res(0); assert r["details"].get("error") is True and "a FIFO, not a regular file" in r["details"]["skipped"], r
+check fifo.json "FIFO refused" 'r = res(0); assert "a FIFO, not a regular file" in r["error"], r
 assert res(1)["score"] is not None'
 expect_rc 1 timeout 20 $R run --videos fifo.mp4 whole.mp4 -m test.mean -o fifo2.json -q -j 2 \
     --allow-special-files --sample-timeout 0.5
-check fifo2.json 'r = res(0); assert r["details"].get("error") is True and "sample-timeout" in r["details"]["skipped"], r
+check fifo2.json "FIFO read times out" 'r = res(0); assert "sample-timeout" in r["error"], r
 assert res(1)["score"] is not None'
 printf 'inputs:\n  videos: [fifo.mp4]\nmetrics: [test.mean]\nallow_special_files: true\nsample_timeout: 0.5\n' > fifo.yaml
 expect_rc 1 timeout 20 $R run --config fifo.yaml -o fifo3.json -q
-check fifo3.json 'assert "sample-timeout" in res(0)["details"]["skipped"]'
+check fifo3.json "YAML sample_timeout, allow_special_files" 'assert "sample-timeout" in res(0)["error"]'
 [ $(($(date +%s) - start)) -lt 15 ] && pass "FIFO runs end promptly" || fail "FIFO runs took too long"
-expect_rc 1 $R run --videos /dev/null -m test.mean -o dev.json -q && check dev.json 'assert "character device" in res(0)["details"]["skipped"]'
+expect_rc 1 $R run --videos /dev/null -m test.mean -o dev.json -q && check dev.json "device refused" 'assert "character device" in res(0)["error"]'
 
 # Different frame rates: scored, with a warning on stderr and in the sample's entry; none with --fps.
 P="$FVEVAL --plugin-path $top_builddir/plugins"
