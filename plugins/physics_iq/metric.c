@@ -129,14 +129,14 @@ static int compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r)
                                               sizeof(err))
                                : NULL;
     if (!var) {
-        fveval_log(ctx, FVEVAL_LOG_ERROR, "sample %lld: %s", idx, err);
+        fveval_result_error(ctx, r, "%s", err); /* the result carries the reason */
         return -EINVAL;
     }
     piq_values a, b;
     int ra = piq_values_compute(pair, &a, err, sizeof(err));
     int rb = ra < 0 ? 0 : piq_values_compute(var, &b, err, sizeof(err));
     if (ra < 0 || rb < 0) {
-        fveval_log(ctx, FVEVAL_LOG_ERROR, "sample %lld: %s%s", idx, ra < 0 ? "" : "variance pair: ", err);
+        fveval_result_error(ctx, r, "%s%s", ra < 0 ? "" : "variance pair: ", err);
         piq_values_free(&a);
         if (ra >= 0)
             piq_values_free(&b);
