@@ -55,7 +55,10 @@ enum {
     SET_STRICT = 1u << 16,
     SET_QUIET = 1u << 17,
     SET_PLUGIN_PATHS = 1u << 18,
-    SET_MAX_MEMORY = 1u << 19
+    SET_MAX_MEMORY = 1u << 19,
+    SET_ON_DECODE_ERROR = 1u << 20,
+    SET_SAMPLE_TIMEOUT = 1u << 21,
+    SET_ALLOW_SPECIAL_FILES = 1u << 22
 };
 
 typedef struct loader {
@@ -69,18 +72,20 @@ typedef struct loader {
 
 static const char *const top_keys[] = {"inputs", "metrics", "output", "format", "jobs",
                                        "device", "model_dir", "save_state", "resume", "strict",
-                                       "quiet", "plugin_path", "max_memory", NULL};
+                                       "quiet", "plugin_path", "max_memory", "on_decode_error",
+                                       "sample_timeout", "allow_special_files", NULL};
 static const char *const input_keys[] = {"videos", "reference", "audio", "text_prompt", "prompts",
                                          "manifest", "fps", "pair_by", NULL};
 static const char *const format_names[] = {"json", "csv", "table", NULL};
 static const char *const pair_by_names[] = {"position", "stem", NULL};
+static const char *const on_decode_error_names[] = {"skip", "partial", NULL};
 
 void fvi_run_config_init(fvi_run_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->fps = 0;
     cfg->jobs = 0;
-    cfg->resume = cfg->strict = cfg->quiet = cfg->retry_crashed = -1;
+    cfg->resume = cfg->strict = cfg->quiet = cfg->retry_crashed = cfg->allow_special_files = -1;
 }
 
 void fvi_run_config_free(fvi_run_config *cfg)
@@ -100,6 +105,7 @@ void fvi_run_config_free(fvi_run_config *cfg)
     free(cfg->model_dir);
     free(cfg->save_state);
     free(cfg->max_memory);
+    free(cfg->on_decode_error);
     fvi_run_config_init(cfg);
 }
 
@@ -699,6 +705,15 @@ static int load_top(loader *ld, const yaml_node_t *map)
                 rc = FAIL(ld, v, "max_memory: expected a size such as 8G, 512M or none, not '%s'",
                           c->max_memory);
             ld->set |= SET_MAX_MEMORY;
+        } else if (strcmp(key, "on_decode_error") == 0) {
+            rc = get_enum(ld, v, key, on_decode_error_names, &c->on_decode_error);
+            ld->set |= SET_ON_DECODE_ERROR;
+        } else if (strcmp(key, "sample_timeout") == 0) {
+            rc = get_fps(ld, v, key, &c->sample_timeout); /* any number > 0 */
+            ld->set |= SET_SAMPLE_TIMEOUT;
+        } else if (strcmp(key, "allow_special_files") == 0) {
+            rc = get_bool(ld, v, key, &c->allow_special_files);
+            ld->set |= SET_ALLOW_SPECIAL_FILES;
         } else {
             rc = fail_unknown_key(ld, k, NULL, top_keys);
         }
@@ -766,6 +781,12 @@ static void apply(loader *ld, fvi_run_config *cfg)
         cfg->strict = t->strict;
     if (s & SET_QUIET)
         cfg->quiet = t->quiet;
+    if (s & SET_ON_DECODE_ERROR)
+        move_str(&cfg->on_decode_error, &t->on_decode_error);
+    if (s & SET_SAMPLE_TIMEOUT)
+        cfg->sample_timeout = t->sample_timeout;
+    if (s & SET_ALLOW_SPECIAL_FILES)
+        cfg->allow_special_files = t->allow_special_files;
 }
 
 /* ---- reading and parsing ------------------------------------------------------ */

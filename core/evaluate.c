@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,12 @@
 
 #include "fveval-core.h"
 
+/* A worker as the read watchdog sees it. */
+typedef struct read_watch {
+    pthread_t thread;
+    double deadline; /* while the worker reads media under --sample-timeout, else 0 */
+} read_watch;
+
 typedef struct run_shared {
     fvi_run *run;
     atomic_size_t next;
@@ -31,6 +38,11 @@ typedef struct run_shared {
     atomic_bool stop;     /* the journal could not be written: take no further samples */
     double started;
     double last_draw;
+    /* --sample-timeout: one entry per worker, guarded by watch_lock. */
+    read_watch *watch;
+    pthread_mutex_t watch_lock;
+    pthread_cond_t watch_wake;
+    bool watch_stop;
 } run_shared;
 
 static double now_seconds(void)
@@ -166,9 +178,69 @@ static fvi_audio_slot *find_audio(fvi_sample *s, const char *field, int rate, in
     return NULL;
 }
 
-/* Decode each media field @p f of a metric once per sample (audio once per rate/channels). */
-static void decode_field(fvi_sample *s, const fveval_field *f)
+/* Start (@p seconds > 0) or end (0) worker @p w's watched read. */
+static void watch_read(run_shared *sh, int w, double seconds)
 {
+    if (!sh->watch)
+        return;
+    pthread_mutex_lock(&sh->watch_lock);
+    sh->watch[w].deadline = seconds > 0 ? now_seconds() + seconds : 0;
+    pthread_mutex_unlock(&sh->watch_lock);
+}
+
+/*
+ * The read watchdog: while a worker reads past its deadline, send it the
+ * wake-up signal every tick, so that a blocking open() or read() returns
+ * (one signal can land just before the call it was meant to break).
+ */
+static void *watchdog_main(void *arg)
+{
+    run_shared *sh = arg;
+    pthread_mutex_lock(&sh->watch_lock);
+    while (!sh->watch_stop) {
+        struct timespec tick;
+        clock_gettime(CLOCK_REALTIME, &tick);
+        tick.tv_nsec += 50 * 1000 * 1000;
+        if (tick.tv_nsec >= 1000000000L) {
+            tick.tv_sec++;
+            tick.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&sh->watch_wake, &sh->watch_lock, &tick);
+        double t = now_seconds();
+        for (int w = 0; w < sh->run->jobs; w++)
+            if (sh->watch[w].deadline > 0 && t >= sh->watch[w].deadline)
+                fvi_media_wake(sh->watch[w].thread);
+    }
+    pthread_mutex_unlock(&sh->watch_lock);
+    return NULL;
+}
+
+/*
+ * Media that decoded with damage: under --on-decode-error=partial a warning
+ * of the sample and scored; by default a decode failure of the field, so the
+ * sample fails with the reason.
+ */
+static void apply_decode_policy(const fvi_run *run, fvi_sample *s, char **error, int *status,
+                                char **damage)
+{
+    if (!*damage)
+        return;
+    if (run->decode_partial) {
+        fvi_sample_warn(s, "%s; scored on what decoded (--on-decode-error=partial)", *damage);
+    } else {
+        free(*error);
+        *error = fvi_asprintf("%s (--on-decode-error=partial scores what decoded)", *damage);
+        *status = AVERROR_INVALIDDATA;
+    }
+}
+
+/* Decode each media field @p f of a metric once per sample (audio once per rate/channels). */
+static void decode_field(run_shared *sh, int w, fvi_sample *s, const fveval_field *f)
+{
+    const fvi_run *run = sh->run;
+    fvi_media_limits limits = {.allow_special_files = run->allow_special_files};
+    if (run->sample_timeout > 0)
+        limits.deadline = now_seconds() + run->sample_timeout;
     /* VIDEO fields: prepare_videos() decoded them for every metric at once. */
     if (f->type == FVEVAL_FIELD_AUDIO) {
         const char *path = audio_source(s, f->name);
@@ -180,8 +252,30 @@ static void decode_field(fvi_sample *s, const fveval_field *f)
         slot->field = fvi_xstrdup(f->name);
         slot->want_rate = f->rate;
         slot->want_channels = f->channels;
+        slot->limits = &limits;
+        watch_read(sh, w, run->sample_timeout);
         slot->status = fvi_media_decode_audio(path, f->rate, f->channels, slot);
+        watch_read(sh, w, 0);
+        slot->limits = NULL;
+        apply_decode_policy(run, s, &slot->error, &slot->status, &slot->damage);
     }
+}
+
+/*
+ * Video and reference at different rates: metrics compare them frame by
+ * frame, as upstream does, so frame i is not the same moment in both.
+ */
+static void warn_fps_mismatch(fvi_sample *s)
+{
+    const fvi_video_slot *v = find_video(s, "video"), *r = find_video(s, "reference");
+    if (!v || !r || v->error || r->error || !(v->video.fps > 0) || !(r->video.fps > 0))
+        return;
+    double a = v->video.fps, b = r->video.fps;
+    if (fabs(a - b) <= 1e-6 * fmax(a, b))
+        return;
+    char fa[FVI_DOUBLE_BUFSZ], fb[FVI_DOUBLE_BUFSZ];
+    fvi_sample_warn(s, "video is %s fps, reference %s fps: metrics compare them frame by frame",
+                    fvi_format_double(fa, a), fvi_format_double(fb, b));
 }
 
 /*
@@ -202,7 +296,8 @@ static const char *media_error(fvi_sample *s, const fveval_field *f, bool *faile
         if (a)
             err = a->error, status = a->status;
     }
-    *failed = err && status != AVERROR_STREAM_NOT_FOUND;
+    /* A video field names a video: a file without a video stream is unreadable as one. */
+    *failed = err && (status != AVERROR_STREAM_NOT_FOUND || f->type == FVEVAL_FIELD_VIDEO);
     return err;
 }
 
@@ -275,6 +370,8 @@ static void journal_sample(run_shared *sh, size_t i)
                                 fvi_result_to_json(&run->results[i * run->n_metrics + m]));
     json_object_set_new(line, "results", res);
     json_object_set_new(line, "failed", json_boolean(run->sample_failed[i]));
+    if (run->samples.v[i]->warnings.n)
+        json_object_set_new(line, "warnings", fvi_sample_warnings_json(run->samples.v[i]));
     char *text = json_dumps(line, JSON_COMPACT);
     json_decref(line);
     pthread_mutex_lock(&sh->lock);
@@ -434,9 +531,10 @@ static void single_instances(fvi_run *run, const bool *wants, bool lock)
  * release); when the sample alone would exceed it, decodes nothing and sets
  * *oversized to the reason.
  */
-static uint64_t prepare_videos(fvi_run *run, int w, size_t i, const bool *wants, int *frame_status,
+static uint64_t prepare_videos(run_shared *sh, int w, size_t i, const bool *wants, int *frame_status,
                                char **oversized)
 {
+    fvi_run *run = sh->run;
     fvi_sample *s = run->samples.v[i];
     size_t nm = run->n_metrics;
     fvi_strv fields = {0};
@@ -495,7 +593,15 @@ static uint64_t prepare_videos(fvi_run *run, int w, size_t i, const bool *wants,
     } else {
         fvi_budget_acquire(run->budget, need);
         for (size_t f = 0; f < fields.n; f++) {
-            fvi_frames_prepare_field(s, fields.v[f], field_users[f], n_users[f], run->max_memory);
+            fvi_media_limits limits = {.allow_special_files = run->allow_special_files};
+            if (run->sample_timeout > 0)
+                limits.deadline = now_seconds() + run->sample_timeout;
+            watch_read(sh, w, run->sample_timeout);
+            fvi_frames_prepare_field(s, fields.v[f], field_users[f], n_users[f], run->max_memory, &limits);
+            watch_read(sh, w, 0);
+            fvi_video_slot *slot = find_video(s, fields.v[f]);
+            if (slot)
+                apply_decode_policy(run, s, &slot->error, &slot->status, &slot->damage);
             for (size_t u = 0; u < n_users[f]; u++)
                 for (size_t m = 0; m < nm; m++)
                     if (run->metrics[m].workers[worker_slot(&run->metrics[m], w)] == field_users[f][u].inst &&
@@ -538,7 +644,7 @@ static void process_sample(run_shared *sh, int w, size_t i)
     single_instances(run, wants, true);
     int *frame_status = fvi_xcalloc(nm, sizeof(int));
     char *oversized = NULL;
-    uint64_t reserved = prepare_videos(run, w, i, wants, frame_status, &oversized);
+    uint64_t reserved = prepare_videos(sh, w, i, wants, frame_status, &oversized);
     for (size_t m = 0; m < nm; m++) {
         if (!wants[m])
             continue;
@@ -577,7 +683,7 @@ static void process_sample(run_shared *sh, int w, size_t i)
         for (size_t k = 0; d->fields && d->fields[k].name; k++) {
             const fveval_field *f = &d->fields[k];
             if (field_present(s, f))
-                decode_field(s, f);
+                decode_field(sh, w, s, f);
             else if (f->flags & FVEVAL_FIELD_REQUIRED)
                 missing = missing ? missing : f->name;
         }
@@ -588,10 +694,15 @@ static void process_sample(run_shared *sh, int w, size_t i)
             if (failed)
                 run->sample_failed[i] = true;
             char *why = missing ? fvi_asprintf("missing field '%s'", missing) : fvi_xstrdup(broken);
-            if (!set)
+            /* An input that cannot be read is an error; a missing field or stream, a skip. */
+            if (failed)
+                log_failure(mr, s, why);
+            if (!set && failed)
+                fvi_result_set_error(res, why);
+            else if (!set)
                 res->skip = why;
             else if (!s->is_reference || failed) /* set metrics show what they did not count */
-                set_metric_note(run, i, m, why, NULL);
+                set_metric_note(run, i, m, failed ? NULL : why, failed ? why : NULL);
             else
                 free(why); /* an extra reference a set metric does not use */
             continue;
@@ -630,6 +741,7 @@ static void process_sample(run_shared *sh, int w, size_t i)
         }
     }
     fvi_crash_guard_set(NULL);
+    warn_fps_mismatch(s);
     fvi_sample_release_media(s);
     single_instances(run, wants, false);
     fvi_budget_release(run->budget, reserved);
@@ -645,6 +757,11 @@ static void *worker_main(void *arg)
 {
     run_shared *sh = ((void **) arg)[0];
     int w = (int) (intptr_t) ((void **) arg)[1];
+    if (sh->watch) {
+        pthread_mutex_lock(&sh->watch_lock);
+        sh->watch[w].thread = pthread_self();
+        pthread_mutex_unlock(&sh->watch_lock);
+    }
     while (!atomic_load(&sh->stop)) {
         size_t i = atomic_fetch_add(&sh->next, 1);
         if (i >= sh->total)
@@ -741,6 +858,20 @@ int fvi_run_execute(fvi_run *run)
     pthread_t *tids = fvi_xcalloc((size_t) jobs, sizeof(*tids));
     void *(*args)[2] = fvi_xcalloc((size_t) jobs, sizeof(*args));
     int started = 0;
+    sigset_t old_mask;
+    pthread_t watchdog;
+    bool watching = false;
+    if (run->sample_timeout > 0 && n) {
+        /* Before the workers start: they inherit the blocked wake-up signal. */
+        pthread_sigmask(SIG_SETMASK, NULL, &old_mask);
+        fvi_media_wake_setup();
+        sh.watch = fvi_xcalloc((size_t) run->jobs, sizeof(*sh.watch));
+        pthread_mutex_init(&sh.watch_lock, NULL);
+        pthread_cond_init(&sh.watch_wake, NULL);
+        watching = pthread_create(&watchdog, NULL, watchdog_main, &sh) == 0;
+        if (!watching)
+            fvi_log(FVEVAL_LOG_WARNING, "cannot start the --sample-timeout watchdog: blocked reads will not be interrupted");
+    }
     if (n)
         draw_progress(&sh, false); /* the line is there before the first sample is done */
     for (int w = 1; w < jobs; w++) {
@@ -759,6 +890,18 @@ int fvi_run_execute(fvi_run *run)
     free(args);
     if (run->journal)
         fvi_crash_guard_remove();
+    if (sh.watch) {
+        pthread_mutex_lock(&sh.watch_lock);
+        sh.watch_stop = true;
+        pthread_cond_signal(&sh.watch_wake);
+        pthread_mutex_unlock(&sh.watch_lock);
+        if (watching)
+            pthread_join(watchdog, NULL);
+        pthread_cond_destroy(&sh.watch_wake);
+        pthread_mutex_destroy(&sh.watch_lock);
+        free(sh.watch);
+        pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    }
     if (n)
         draw_progress(&sh, true);
     pthread_mutex_destroy(&sh.lock);

@@ -518,7 +518,7 @@ static void decode_selected(fvi_sample *s, const char *field, fvi_frame_user *us
 }
 
 void fvi_frames_prepare_field(fvi_sample *s, const char *field, fvi_frame_user *users, size_t n,
-                              uint64_t max_bytes)
+                              uint64_t max_bytes, const fvi_media_limits *limits)
 {
     const char *path = fvi_sample_path(s, field);
     if (!path)
@@ -527,6 +527,7 @@ void fvi_frames_prepare_field(fvi_sample *s, const char *field, fvi_frame_user *
     fvi_video_slot *slot = &s->videos[s->n_videos++];
     memset(slot, 0, sizeof(*slot));
     slot->field = fvi_xstrdup(field);
+    slot->limits = limits;
 
     bool clip;
     int window;
@@ -538,10 +539,11 @@ void fvi_frames_prepare_field(fvi_sample *s, const char *field, fvi_frame_user *
                                                      slot);
         if (slot->status >= 0)
             serve_from_clip(s, field, users, n, slot);
-        return;
+    } else {
+        slot->video.path = path;
+        decode_selected(s, field, users, n, slot, path);
     }
-    slot->video.path = path;
-    decode_selected(s, field, users, n, slot, path);
+    slot->limits = NULL; /* the caller's, valid for this call only */
 }
 
 /* ---- the memory budget -------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #ifndef FVEVAL_CORE_H
 #define FVEVAL_CORE_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -212,6 +213,12 @@ void fvi_selection_free(fvi_selection *sel);
 
 #include <jansson.h>
 
+/* What a decode may read and for how long (set by the caller; NULL: no limits). */
+typedef struct fvi_media_limits {
+    double deadline;          /* CLOCK_MONOTONIC seconds when reading gives up; 0 = never */
+    bool allow_special_files; /* read FIFOs, devices, sockets and URLs too */
+} fvi_media_limits;
+
 /* A decoded video field of a sample. */
 typedef struct fvi_video_slot {
     char *field;
@@ -219,6 +226,8 @@ typedef struct fvi_video_slot {
     uint8_t *buffer;   /* owns video.data */
     char *error;       /* decode failure text, or NULL */
     int status;        /* 0, or the decoder's negative AVERROR code */
+    char *damage;      /* decoded, but data was lost or damaged on the way (text), or NULL */
+    const fvi_media_limits *limits; /* in: set before decoding, or NULL */
 } fvi_video_slot;
 
 /* A decoded audio field at one (rate, channels). */
@@ -229,6 +238,8 @@ typedef struct fvi_audio_slot {
     float *buffer;
     char *error;
     int status;        /* 0, or the decoder's negative AVERROR code */
+    char *damage;      /* decoded, but data was lost or damaged on the way (text), or NULL */
+    const fvi_media_limits *limits; /* in: set before decoding, or NULL */
 } fvi_audio_slot;
 
 /*
@@ -269,6 +280,7 @@ typedef struct fveval_sample {
     size_t n_json_texts;
     fvi_frame_view *views; /* per-metric frame access views (frames.c) */
     size_t n_views;
+    fvi_strv warnings;  /* for the results document: damaged media kept, fps mismatch */
 } fvi_sample;
 
 fvi_sample *fvi_sample_new(int64_t index, json_t *fields_owned, bool is_reference);
@@ -277,6 +289,12 @@ void fvi_sample_release_media(fvi_sample *s);
 void fvi_sample_free(fvi_sample *s);
 /* The path of a field (a string value), or NULL. */
 const char *fvi_sample_path(const fvi_sample *s, const char *field);
+/* Record a warning for the sample's output (once: a repeat is dropped) and log it. */
+void fvi_sample_warn(fvi_sample *s, const char *fmt, ...) FVEVAL_PRINTF(2, 3);
+/* The sample's warnings as a JSON array of strings (new reference). */
+json_t *fvi_sample_warnings_json(const fvi_sample *s);
+/* Take the strings of JSON array @p warnings (from an earlier run) as the sample's warnings. */
+void fvi_sample_adopt_warnings(fvi_sample *s, const json_t *warnings);
 
 /* What compute/finalize filled in. */
 typedef struct fveval_result {
@@ -364,7 +382,12 @@ void fvi_instance_free(fvi_instance *inst);
  * fill slot->video (data, width, height, nb_frames, linesize, frame_stride,
  * fps from the container, or @p fps_override when > 0; path).  On failure
  * returns a negative errno/AVERROR and sets slot->error to a one-line text
- * (FFmpeg's error text where it has one).  slot->field is the caller's.
+ * (FFmpeg's error text where it has one).  slot->field and slot->limits are
+ * the caller's.  A file that decodes only in part (read or decode errors,
+ * damaged frames) succeeds with the frames that decoded and slot->damage
+ * saying what was lost.  A path that is not a regular file or directory is
+ * refused unless slot->limits allows special files; past the deadline the
+ * decode stops with ETIMEDOUT.
  */
 int fvi_media_decode_video(const char *path, double fps_override, fvi_video_slot *slot);
 /*
@@ -404,6 +427,15 @@ typedef struct fvi_video_probe {
 int fvi_media_probe_video(const char *path, fvi_video_probe *out);
 /* Whether @p path is a directory holding at least one image of those types. */
 bool fvi_media_is_image_dir(const char *path);
+/*
+ * Make blocking reads interruptible for --sample-timeout: install a no-op
+ * handler for the wake-up signal (without SA_RESTART) and block the signal
+ * in the calling thread; threads created afterwards inherit the mask.  The
+ * decode unblocks it while it reads, and fvi_media_wake() sends it to a
+ * thread stuck in open() or read() on a FIFO or a slow file system.
+ */
+void fvi_media_wake_setup(void);
+void fvi_media_wake(pthread_t thread);
 
 /* ---- run configuration (config.c: YAML run files) ---------------------------- */
 
@@ -424,6 +456,9 @@ typedef struct fvi_run_config {
     char *device;
     char *model_dir;
     char *save_state;      /* --save-state DIR */
+    char *on_decode_error; /* "skip" (default) or "partial" */
+    double sample_timeout; /* --sample-timeout seconds; 0 = none */
+    int allow_special_files; /* -1 = unset, else 0/1 */
     int resume, strict, quiet; /* -1 = unset, else 0/1 */
     fvi_strv plugin_paths;
     int retry_crashed;     /* --retry-crashed: -1 = unset, else 0/1 */
@@ -437,7 +472,8 @@ void fvi_run_config_free(fvi_run_config *cfg);
  * Keys: inputs {videos, reference, audio, text_prompt, prompts, manifest,
  * fps, pair_by}, metrics (list of "name[:k=v...]" strings or
  * {name: {key: value}} maps), output, format, jobs, device, model_dir,
- * save_state, resume, strict, quiet, plugin_path.  Relative paths are taken
+ * save_state, resume, strict, quiet, plugin_path, on_decode_error,
+ * sample_timeout, allow_special_files.  Relative paths are taken
  * relative to the YAML file's directory.  On error returns -EINVAL and sets
  * *err to "FILE:LINE:COLUMN: message".
  */
@@ -546,6 +582,9 @@ typedef struct fvi_run {
     char **crashed;           /* n_samples x n_metrics: why an earlier run died there, or NULL */
     uint64_t max_memory;      /* decoded-frame budget in bytes (0: none) */
     struct fvi_budget *budget; /* what the workers hold of max_memory (frames.c) */
+    bool decode_partial;      /* --on-decode-error=partial: score what decoded, warn */
+    double sample_timeout;    /* seconds a sample may spend reading its media; 0 = no limit */
+    bool allow_special_files; /* read inputs that are not regular files or directories */
 } fvi_run;
 
 /* The reason a sample gets when the metric crashed the process on it before. */
@@ -607,10 +646,11 @@ uint64_t fvi_frames_estimate(const fvi_sample *s, const char *field, const fvi_f
  * a whole clip when one needs it (the others are served from it), else
  * only the frames read, streaming them to STREAM users.  Leaves the field's
  * fvi_video_slot (its error, and the clip if kept) and the users' views in
- * @p s.  @p max_bytes caps a whole clip (0: no cap).
+ * @p s.  @p max_bytes caps a whole clip (0: no cap); @p limits (may be
+ * NULL) are the run's rules for reading the file (special files, deadline).
  */
 void fvi_frames_prepare_field(fvi_sample *s, const char *field, fvi_frame_user *users, size_t n,
-                              uint64_t max_bytes);
+                              uint64_t max_bytes, const fvi_media_limits *limits);
 
 /* A memory budget shared by the workers. */
 struct fvi_budget *fvi_budget_new(uint64_t limit);

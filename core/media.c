@@ -23,9 +23,21 @@
  *    hint for the first allocation.  fps is the stream's average frame rate
  *    (else its base rate), or the caller's override when > 0.
  *  - A file that stops decoding part-way (a truncated download, a corrupt
- *    packet) keeps the frames that did decode, with a warning in the log;
- *    it is an error only when no frame decodes at all.  Packets that fail
- *    to decode are skipped as the ffmpeg program skips them.
+ *    packet) keeps the frames that did decode and says what was lost in
+ *    slot->damage: the first read or decode error and the number of frames
+ *    the decoder marked as damaged (concealed errors, a packet cut short).
+ *    It is an error only when no frame decodes at all.  Whether damaged
+ *    media is scored is the caller's policy (--on-decode-error).  Packets
+ *    that fail to decode are skipped as the ffmpeg program skips them.
+ *  - Only regular files and directories are read unless the caller allows
+ *    special files: a FIFO or a device can block or never end, and a name
+ *    FFmpeg would take for a protocol ("pipe:0", "http://...") is not a
+ *    file.  Regular files are opened through the file: protocol, so a ':'
+ *    in a name is just a character.
+ *  - A deadline (--sample-timeout) bounds a decode: FFmpeg's interrupt
+ *    callback stops its I/O loops, a check per packet stops long decodes,
+ *    and a wake-up signal (see fvi_media_wake_setup) breaks a blocking
+ *    open() or read().  Past it the decode fails with ETIMEDOUT.
  *  - Image directories: every png/jpg/jpeg/bmp/webp file (extension in any
  *    case, dot-files ignored) in strcmp order of names; all images must
  *    have the size of the first one.  An image sequence has no rate of its
@@ -48,10 +60,12 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -120,6 +134,121 @@ static int fail(char **error, int averr, const char *fmt, ...)
     return averr < 0 ? averr : AVERROR(EINVAL);
 }
 
+/* ---- limits: special files and the deadline ---------------------------------- */
+
+/* The signal that breaks a blocking open() or read() when a deadline passes. */
+#define WAKE_SIGNAL SIGURG /* ignored by default: a stray one can do no harm */
+
+static void on_wake_signal(int sig)
+{
+    (void) sig; /* its only job is to make the blocked system call return EINTR */
+}
+
+void fvi_media_wake_setup(void)
+{
+    struct sigaction sa = {.sa_handler = on_wake_signal}; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    sigaction(WAKE_SIGNAL, &sa, NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, WAKE_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void fvi_media_wake(pthread_t thread)
+{
+    pthread_kill(thread, WAKE_SIGNAL);
+}
+
+/*
+ * Let the wake-up signal in while this thread reads media with a deadline,
+ * and only then: outside a decode (in a plugin's compute, say) a late signal
+ * stays pending instead of interrupting someone else's system call.
+ */
+static void wake_signal_unblock(const fvi_media_limits *lim, bool unblock)
+{
+    if (!lim || lim->deadline <= 0)
+        return;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, WAKE_SIGNAL);
+    pthread_sigmask(unblock ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL);
+}
+
+static double monotonic_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static bool deadline_passed(const fvi_media_limits *lim)
+{
+    return lim && lim->deadline > 0 && monotonic_now() >= lim->deadline;
+}
+
+/* FFmpeg's interrupt callback: non-zero stops its blocking I/O loops. */
+static int interrupt_at_deadline(void *opaque)
+{
+    return deadline_passed(opaque);
+}
+
+static const char *file_type_name(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "not a regular file";
+}
+
+/*
+ * Whether @p path may be read: a regular file or a directory (*is_dir), or
+ * anything at all when special files are allowed.  Else fails with the
+ * reason in *error.
+ */
+static int check_input(const char *path, const fvi_media_limits *lim, bool *is_dir, char **error)
+{
+    struct stat st;
+    *is_dir = false;
+    if (stat(path, &st) != 0) {
+        if (lim && lim->allow_special_files)
+            return 0; /* perhaps a URL or protocol FFmpeg knows */
+        return fail(error, AVERROR(errno), "cannot open '%s'", path);
+    }
+    *is_dir = S_ISDIR(st.st_mode);
+    if (S_ISREG(st.st_mode) || *is_dir || (lim && lim->allow_special_files))
+        return 0;
+    return fail(error, 0, "'%s' is %s, not a regular file (--allow-special-files reads it)", path,
+                file_type_name(st.st_mode));
+}
+
+/*
+ * What FFmpeg is asked to open: a regular file through the file: protocol,
+ * so that no part of its name is taken for a protocol; anything else (with
+ * special files allowed) as given.  Caller frees.
+ */
+static char *ffmpeg_url(const char *path)
+{
+    struct stat st;
+    if (strchr(path, ':') && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return fvi_asprintf("file:%s", path);
+    return fvi_xstrdup(path);
+}
+
+/* Replace a failure's text by the time limit's when the deadline caused it. */
+static int timeout_failure(const fvi_media_limits *lim, const char *path, int ret, char **error)
+{
+    if (ret >= 0 || !deadline_passed(lim))
+        return ret;
+    fail(error, 0, "'%s': reading it took longer than the time limit (--sample-timeout)", path);
+    return AVERROR(ETIMEDOUT);
+}
+
 /* ---- one opened stream and its decoder ------------------------------------- */
 
 typedef struct media_input {
@@ -128,6 +257,8 @@ typedef struct media_input {
     AVPacket *pkt;
     AVFrame *frame;
     int stream;
+    const char *path;              /* as the caller named it, for messages */
+    const fvi_media_limits *limits; /* or NULL */
 } media_input;
 
 static void input_close(media_input *in)
@@ -156,17 +287,31 @@ static int first_stream(const AVFormatContext *fmt, enum AVMediaType type)
  * Open @p path (with demuxer @p ifmt and @p opts when given), pick its first
  * stream of @p type and open a decoder for it.
  */
-static int input_open(media_input *in, const char *path, const AVInputFormat *ifmt,
-                      AVDictionary **opts, enum AVMediaType type, char **error)
+static int input_open(media_input *in, const char *path, const fvi_media_limits *limits,
+                      const AVInputFormat *ifmt, AVDictionary **opts, enum AVMediaType type,
+                      char **error)
 {
     memset(in, 0, sizeof(*in));
     in->stream = -1;
-    int ret = avformat_open_input(&in->fmt, path, ifmt, opts);
+    in->path = path;
+    in->limits = limits;
+    in->fmt = avformat_alloc_context();
+    if (!in->fmt)
+        return fail(error, AVERROR(ENOMEM), "cannot open '%s'", path);
+    in->fmt->interrupt_callback.callback = interrupt_at_deadline;
+    in->fmt->interrupt_callback.opaque = (void *) limits;
+    char *url = ffmpeg_url(path);
+    int ret = avformat_open_input(&in->fmt, url, ifmt, opts); /* frees fmt on failure */
+    free(url);
     if (ret < 0)
         return fail(error, ret, "cannot open '%s'", path);
     ret = avformat_find_stream_info(in->fmt, NULL);
     if (ret < 0)
         return fail(error, ret, "cannot read the streams of '%s'", path);
+    if (in->fmt->nb_streams == 0) {
+        /* Nothing parsed: an unreadable file, not one that merely lacks this kind of stream. */
+        return fail(error, AVERROR_INVALIDDATA, "no streams in '%s'", path);
+    }
     in->stream = first_stream(in->fmt, type);
     if (in->stream < 0)
     {
@@ -207,6 +352,7 @@ typedef struct decode_state {
     frame_sink sink;
     void *sink_ctx;
     int64_t frames;        /* delivered to the sink */
+    int64_t damaged;       /* of those, frames the decoder marked as damaged */
     int first_error;       /* first decode or read error, 0 if none */
     int consecutive_errors;
 } decode_state;
@@ -232,6 +378,9 @@ static int drain(decode_state *ds, char **error)
             continue;
         }
         ds->consecutive_errors = 0;
+        /* A concealed error or a packet cut short: decoded, but not what was encoded. */
+        if ((ds->in->frame->flags & AV_FRAME_FLAG_CORRUPT) || ds->in->frame->decode_error_flags)
+            ds->damaged++;
         ret = ds->sink(ds->sink_ctx, ds->in->frame, error);
         av_frame_unref(ds->in->frame);
         if (ret < 0)
@@ -260,18 +409,28 @@ static int feed(decode_state *ds, const AVPacket *pkt, char **error)
     }
 }
 
+/* What a decode met on the way that did not stop it. */
+typedef struct decode_damage {
+    int first_error;  /* first read or decode error, 0 if none */
+    int64_t damaged;  /* frames the decoder marked as damaged */
+} decode_damage;
+
 /*
  * Decode the chosen stream to its end.  Returns the number of frames the sink
- * took, or a negative code when the sink refused a frame or the stream kept
- * failing (*error set unless the sink set it).  *first_error gets the first
- * recoverable error met on the way (0 if none).
+ * took, or a negative code when the sink refused a frame, the stream kept
+ * failing or the deadline passed (*error set unless the sink set it).
+ * *damage gets what was lost on the way.
  */
-static int64_t decode_all(media_input *in, frame_sink sink, void *sink_ctx, int *first_error,
+static int64_t decode_all(media_input *in, frame_sink sink, void *sink_ctx, decode_damage *damage,
                           char **error)
 {
     decode_state ds = {.in = in, .sink = sink, .sink_ctx = sink_ctx};
     int ret = 0;
     for (;;) {
+        if (deadline_passed(in->limits)) {
+            ret = AVERROR_EXIT;
+            break;
+        }
         ret = av_read_frame(in->fmt, in->pkt);
         if (ret < 0) {
             /* A read error (say, a truncated file) ends the stream like EOF. */
@@ -288,13 +447,41 @@ static int64_t decode_all(media_input *in, frame_sink sink, void *sink_ctx, int 
     }
     if (ret >= 0)
         ret = feed(&ds, NULL, error);
-    *first_error = ds.first_error;
+    damage->first_error = ds.first_error;
+    damage->damaged = ds.damaged;
     if (ret < 0) {
         if (!*error)
-            fail(error, ret, "cannot decode '%s'", in->fmt->url);
+            fail(error, ret, "cannot decode '%s'", in->path);
         return ret;
     }
     return ds.frames;
+}
+
+/*
+ * Set *text to what a decode that went through lost, or leave it NULL when
+ * nothing was: "'a.mp4': data lost (Invalid data found when processing
+ * input), 1 of 18 frames damaged".
+ */
+static void describe_damage(char **text, const char *path, const decode_damage *d, int64_t frames,
+                            const char *unit)
+{
+    if (!d->first_error && !d->damaged)
+        return;
+    char err[AV_ERROR_MAX_STRING_SIZE] = "";
+    if (d->first_error)
+        av_strerror(d->first_error, err, sizeof(err));
+    char *lost = d->first_error ? fvi_asprintf("data lost (%s)", err) : fvi_xstrdup("");
+    char *marked = d->damaged ? fvi_asprintf("%" PRId64 " of %" PRId64 " %s damaged", d->damaged,
+                                             frames, unit)
+                              : fvi_asprintf("%" PRId64 " %s decoded", frames, unit);
+    char *msg = fvi_asprintf("'%s': %s%s%s", path, lost, *lost ? ", " : "", marked);
+    free(lost);
+    free(marked);
+    if (*text) { /* an image sequence: keep the first file's account */
+        free(msg);
+        return;
+    }
+    *text = msg;
 }
 
 /* ---- video: frames to packed RGB24 ----------------------------------------- */
@@ -444,12 +631,13 @@ static int rgb_frames_add(void *ctx, const AVFrame *f, char **error)
     return 0;
 }
 
-/* Decode every frame of one file into @p rf. */
-static int decode_video_file(rgb_frames *rf, const char *path, const AVInputFormat *ifmt,
-                             AVDictionary **opts, double *fps, char **error)
+/* Decode every frame of one file into @p rf; what was lost goes to *damage_text. */
+static int decode_video_file(rgb_frames *rf, const char *path, const fvi_media_limits *limits,
+                             const AVInputFormat *ifmt, AVDictionary **opts, double *fps,
+                             char **damage_text, char **error)
 {
     media_input in;
-    int ret = input_open(&in, path, ifmt, opts, AVMEDIA_TYPE_VIDEO, error);
+    int ret = input_open(&in, path, limits, ifmt, opts, AVMEDIA_TYPE_VIDEO, error);
     if (ret < 0) {
         input_close(&in);
         return ret;
@@ -466,20 +654,15 @@ static int decode_video_file(rgb_frames *rf, const char *path, const AVInputForm
         rf->hint_frames = (size_t) st->nb_frames;
 
     rf->source = path;
-    int first_error = 0;
+    decode_damage damage = {0};
     int frames_before = rf->nb_frames;
-    int64_t got = decode_all(&in, rgb_frames_add, rf, &first_error, error);
+    int64_t got = decode_all(&in, rgb_frames_add, rf, &damage, error);
     input_close(&in);
     if (got < 0)
         return (int) got;
     if (rf->nb_frames == frames_before)
-        return fail(error, first_error, "no frame decodes in '%s'", path);
-    if (first_error) {
-        char text[AV_ERROR_MAX_STRING_SIZE];
-        av_strerror(first_error, text, sizeof(text));
-        fvi_log(FVEVAL_LOG_WARNING, "'%s': decoding stopped or skipped data (%s); keeping %d frames",
-                path, text, rf->nb_frames - frames_before);
-    }
+        return fail(error, damage.first_error, "no frame decodes in '%s'", path);
+    describe_damage(damage_text, path, &damage, got, "frames");
     return 0;
 }
 
@@ -538,7 +721,8 @@ bool fvi_media_is_image_dir(const char *path)
     return found;
 }
 
-static int decode_image_dir(rgb_frames *rf, const char *dir, char **error)
+static int decode_image_dir(rgb_frames *rf, const char *dir, const fvi_media_limits *limits,
+                            char **damage_text, char **error)
 {
     fvi_strv images = {0};
     int ret = list_images(dir, &images);
@@ -559,7 +743,7 @@ static int decode_image_dir(rgb_frames *rf, const char *dir, char **error)
     for (size_t i = 0; i < images.n && ret >= 0; i++) {
         AVDictionary *opts = NULL;
         av_dict_set(&opts, "pattern_type", "none", 0);
-        ret = decode_video_file(rf, images.v[i], image2, &opts, NULL, error);
+        ret = decode_video_file(rf, images.v[i], limits, image2, &opts, NULL, damage_text, error);
         av_dict_free(&opts);
     }
     fvi_strv_free(&images);
@@ -578,21 +762,33 @@ static int decode_video_into(rgb_frames *rf, const char *path, double fps_overri
     pthread_once(&forward_av_log_once, install_av_log);
     free(slot->buffer);
     free(slot->error);
+    free(slot->damage);
     slot->buffer = NULL;
     slot->error = NULL;
+    slot->damage = NULL;
     memset(&slot->video, 0, sizeof(slot->video));
     slot->video.path = path;
 
+    const fvi_media_limits *lim = slot->limits;
+    bool is_dir;
+    int ret = check_input(path, lim, &is_dir, &slot->error);
+    if (ret < 0)
+        return ret;
     double fps = 0.0;
-    int ret;
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        ret = decode_image_dir(rf, path, &slot->error);
+    wake_signal_unblock(lim, true);
+    if (is_dir)
+        ret = decode_image_dir(rf, path, lim, &slot->damage, &slot->error);
     else
-        ret = decode_video_file(rf, path, NULL, NULL, &fps, &slot->error);
+        ret = decode_video_file(rf, path, lim, NULL, NULL, &fps, &slot->damage, &slot->error);
+    wake_signal_unblock(lim, false);
     sws_freeContext(rf->sws);
     rf->sws = NULL;
+    if (ret >= 0 && deadline_passed(lim))
+        ret = AVERROR_EXIT; /* interrupted: what decoded is not the whole file */
+    ret = timeout_failure(lim, path, ret, &slot->error);
     if (ret < 0) {
+        free(slot->damage);
+        slot->damage = NULL;
         if (!slot->error)
             fail(&slot->error, ret, "cannot decode '%s'", path);
         return ret;
@@ -754,8 +950,10 @@ int fvi_media_decode_audio(const char *path, int rate, int channels, fvi_audio_s
     pthread_once(&forward_av_log_once, install_av_log);
     free(slot->buffer);
     free(slot->error);
+    free(slot->damage);
     slot->buffer = NULL;
     slot->error = NULL;
+    slot->damage = NULL;
     slot->want_rate = rate;
     slot->want_channels = channels;
     memset(&slot->audio, 0, sizeof(slot->audio));
@@ -764,23 +962,34 @@ int fvi_media_decode_audio(const char *path, int rate, int channels, fvi_audio_s
     if (rate < 0 || channels < 0 || channels > 64)
         return fail(&slot->error, 0, "'%s': cannot give audio at %d Hz with %d channels", path,
                     rate, channels);
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    const fvi_media_limits *lim = slot->limits;
+    bool is_dir;
+    int ret = check_input(path, lim, &is_dir, &slot->error);
+    if (ret < 0)
+        return ret;
+    if (is_dir)
         return fail(&slot->error, 0, "no audio stream in '%s' (a directory)", path);
 
     media_input in;
-    int ret = input_open(&in, path, NULL, NULL, AVMEDIA_TYPE_AUDIO, &slot->error);
+    wake_signal_unblock(lim, true);
+    ret = input_open(&in, path, lim, NULL, NULL, AVMEDIA_TYPE_AUDIO, &slot->error);
     pcm_frames pf = {.source = path, .want_rate = rate, .want_channels = channels};
-    int first_error = 0;
+    decode_damage damage = {0};
+    int64_t packets = 0;
     if (ret >= 0) {
-        int64_t got = decode_all(&in, pcm_frames_add, &pf, &first_error, &slot->error);
+        int64_t got = decode_all(&in, pcm_frames_add, &pf, &damage, &slot->error);
         ret = got < 0 ? (int) got : 0;
+        packets = got;
         if (ret >= 0 && pf.swr)
             ret = pcm_convert(&pf, NULL, &slot->error);
         if (ret >= 0 && pf.nb_samples == 0)
-            ret = fail(&slot->error, first_error, "no audio decodes in '%s'", path);
+            ret = fail(&slot->error, damage.first_error, "no audio decodes in '%s'", path);
     }
+    wake_signal_unblock(lim, false);
     input_close(&in);
+    if (ret >= 0 && deadline_passed(lim))
+        ret = AVERROR_EXIT;
+    ret = timeout_failure(lim, path, ret, &slot->error);
     swr_free(&pf.swr);
     av_channel_layout_uninit(&pf.in_layout);
     if (ret < 0) {
@@ -788,12 +997,7 @@ int fvi_media_decode_audio(const char *path, int rate, int channels, fvi_audio_s
         av_channel_layout_uninit(&pf.layout);
         return ret;
     }
-    if (first_error) {
-        char text[AV_ERROR_MAX_STRING_SIZE];
-        av_strerror(first_error, text, sizeof(text));
-        fvi_log(FVEVAL_LOG_WARNING, "'%s': audio decoding stopped or skipped data (%s)", path,
-                text);
-    }
+    describe_damage(&slot->damage, path, &damage, packets, "audio frames");
     float *shrunk = realloc(pf.data, (size_t) pf.nb_samples * sizeof(float) *
                                          (size_t) pf.layout.nb_channels);
     slot->buffer = shrunk ? shrunk : pf.data;
@@ -843,8 +1047,14 @@ int fvi_media_probe_video(const char *path, fvi_video_probe *out)
     struct stat st;
     if (stat(path, &st) != 0)
         return AVERROR(errno);
-    if (!S_ISDIR(st.st_mode))
-        return probe_file(path, NULL, NULL, out);
+    if (!S_ISDIR(st.st_mode)) {
+        if (!S_ISREG(st.st_mode))
+            return AVERROR(EINVAL); /* a FIFO or a device: opening it just to look could block */
+        char *url = ffmpeg_url(path);
+        int r = probe_file(url, NULL, NULL, out);
+        free(url);
+        return r;
+    }
     /* An image sequence: one frame per image, all the size of the first. */
     fvi_strv images = {0};
     int ret = list_images(path, &images);

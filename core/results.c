@@ -118,6 +118,8 @@ json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const ch
         json_t *val;
         json_object_foreach(s->fields, key, val) json_object_set(o, key, val);
         json_object_set_new(o, "role", json_string(s->is_reference ? "reference" : "generated"));
+        if (s->warnings.n) /* only when there are some: most samples have none */
+            json_object_set_new(o, "warnings", fvi_sample_warnings_json(s));
         json_t *res = json_object();
         for (size_t m = 0; m < run->n_metrics; m++)
             if (run->has_result[i * run->n_metrics + m])

@@ -45,6 +45,15 @@ static const char run_usage[] =
     "  --strict                 fail before decoding when a named metric cannot run\n"
     "  --max-memory SIZE        skip a sample whose decoded frames would need more (8G, 512M,\n"
     "                           none; default: half the machine's memory)\n"
+    "Damaged and unusual inputs:\n"
+    "  --on-decode-error=skip|partial\n"
+    "                           media that decodes only in part (truncated, corrupt):\n"
+    "                           skip: the sample fails with the reason (default);\n"
+    "                           partial: score the frames that decoded, with a warning\n"
+    "  --sample-timeout SECONDS the longest a sample may take to open and decode one of\n"
+    "                           its media files; past it the sample fails (default: no limit)\n"
+    "  --allow-special-files    also read inputs that are not regular files or directories\n"
+    "                           (FIFOs, devices, FFmpeg URLs); refused by default\n"
     "  -q, --quiet              no progress line\n";
 
 /* An option of `run`: the config field it fills. */
@@ -78,6 +87,9 @@ static const run_arg run_args[] = {
     {"--strict", NULL, OPT_FLAG, CFG(strict)},
     {"--max-memory", NULL, OPT_STRING, CFG(max_memory)},
     {"--quiet", "-q", OPT_FLAG, CFG(quiet)},
+    {"--on-decode-error", NULL, OPT_STRING, CFG(on_decode_error)},
+    {"--sample-timeout", NULL, OPT_DOUBLE, CFG(sample_timeout)},
+    {"--allow-special-files", NULL, OPT_FLAG, CFG(allow_special_files)},
     {NULL, NULL, 0, 0},
 };
 
@@ -347,6 +359,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
                 if (!(retry_crashed && is_crash_skip(r)))
                     reused += adopt_result(run, prev_metrics, i, name, r);
             }
+            fvi_sample_adopt_warnings(run->samples.v[i], json_object_get(ps, "warnings"));
         }
         json_decref(doc);
         return reused;
@@ -384,6 +397,7 @@ static size_t load_previous(fvi_run *run, const char *output, const char *journa
                 }
                 if (json_is_true(json_object_get(o, "failed")))
                     run->sample_failed[i] = true;
+                fvi_sample_adopt_warnings(run->samples.v[i], json_object_get(o, "warnings"));
             }
         }
         json_decref(o);
@@ -649,6 +663,11 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         rc = fvi_cli_error("run: --retry-crashed goes with --resume");
         goto out;
     }
+    if (cfg.on_decode_error && strcmp(cfg.on_decode_error, "skip") &&
+        strcmp(cfg.on_decode_error, "partial")) {
+        rc = fvi_cli_error("run: --on-decode-error must be skip or partial, not '%s'", cfg.on_decode_error);
+        goto out;
+    }
     if (check_device(cfg.device))
         goto out;
     /* Where results go is checked before any work: an unusable -o found after an hour of
@@ -721,6 +740,9 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     }
     run.quiet = cfg.quiet == 1;
     run.max_memory = max_memory;
+    run.decode_partial = cfg.on_decode_error && strcmp(cfg.on_decode_error, "partial") == 0;
+    run.sample_timeout = cfg.sample_timeout;
+    run.allow_special_files = cfg.allow_special_files == 1;
     run.progress = !run.quiet && isatty(STDERR_FILENO);
 
     rc = fvi_run_execute(&run);

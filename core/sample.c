@@ -26,6 +26,7 @@ void fvi_sample_release_media(fvi_sample *s)
         free(s->videos[i].field);
         free(s->videos[i].buffer);
         free(s->videos[i].error);
+        free(s->videos[i].damage);
     }
     free(s->videos);
     s->videos = NULL;
@@ -34,6 +35,7 @@ void fvi_sample_release_media(fvi_sample *s)
         free(s->audios[i].field);
         free(s->audios[i].buffer);
         free(s->audios[i].error);
+        free(s->audios[i].damage);
     }
     free(s->audios);
     s->audios = NULL;
@@ -67,12 +69,46 @@ void fvi_sample_free(fvi_sample *s)
         return;
     fvi_sample_release_media(s);
     json_decref(s->fields);
+    fvi_strv_free(&s->warnings);
     free(s);
 }
 
 const char *fvi_sample_path(const fvi_sample *s, const char *field)
 {
     return json_string_value(json_object_get(s->fields, field));
+}
+
+void fvi_sample_warn(fvi_sample *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = fvi_vasprintf(fmt, ap);
+    va_end(ap);
+    /* A sample decoded again (a resumed run) must not list the same warning twice. */
+    if (fvi_strv_contains(&s->warnings, msg)) {
+        free(msg);
+        return;
+    }
+    fvi_log(FVEVAL_LOG_WARNING, "sample %lld: %s", (long long) s->index, msg);
+    fvi_strv_push_owned(&s->warnings, msg);
+}
+
+json_t *fvi_sample_warnings_json(const fvi_sample *s)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; k < s->warnings.n; k++)
+        json_array_append_new(a, json_string(s->warnings.v[k]));
+    return a;
+}
+
+void fvi_sample_adopt_warnings(fvi_sample *s, const json_t *warnings)
+{
+    size_t k;
+    json_t *w;
+    json_array_foreach(warnings, k, w) {
+        if (json_is_string(w) && !fvi_strv_contains(&s->warnings, json_string_value(w)))
+            fvi_strv_push(&s->warnings, json_string_value(w));
+    }
 }
 
 void fvi_result_init(fvi_result *r)

@@ -162,7 +162,7 @@ def piq_score(a, b):
 def main():
     manifest, results, opts = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     o = {"target_fps": 30, "duration_seconds": 5, "video_time_selection": "first", "threshold": 10,
-         "alpha": 0.3, "roundtrip_generated_masks": True, "take2_bgr": True}
+         "alpha": 0.3, "roundtrip_generated_masks": True, "take2_bgr": False}
     o.update(opts)
     rows = [json.loads(l) for l in open(manifest) if l.strip()]
     res = json.load(open(results))

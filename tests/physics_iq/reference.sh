@@ -36,7 +36,8 @@ row() { printf '{"video": "%s", "reference": "%s", "reference_take2": "%s"%s}\n'
 check direct ":roundtrip_generated_masks=0" '{"roundtrip_generated_masks": false}'
 check roundtrip "" '{}'
 check window ":roundtrip_generated_masks=0:video_time_selection=last:target_fps=10:duration_seconds=3:threshold=6:alpha=0.5" \
-    '{"roundtrip_generated_masks": false, "video_time_selection": "last", "target_fps": 10, "duration_seconds": 3, "threshold": 6, "alpha": 0.5, "take2_bgr": false}' \
-    rows.jsonl ":take2_bgr=0"
+    '{"roundtrip_generated_masks": false, "video_time_selection": "last", "target_fps": 10, "duration_seconds": 3, "threshold": 6, "alpha": 0.5}'
+# take2_bgr: video and reference as RGB tensors, take 2 read from its path as BGR.
+check take2_bgr ":roundtrip_generated_masks=0" '{"roundtrip_generated_masks": false, "take2_bgr": true}' rows.jsonl ":take2_bgr=1"
 
 finish

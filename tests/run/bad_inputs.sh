@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Bad inputs in one run: each sample gets its skip reason, the others are
+# Bad inputs in one run: each sample gets its error or skip reason, the others are
 # scored, exit code 1, and the output is complete, valid JSON.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/run/clips.sh"
@@ -31,8 +31,8 @@ for i, words in ((1, ["No such file"]), (2, ["Invalid data", "cannot", "empty", 
                  (3, ["Invalid data", "cannot", "no ", "moov"]), (4, ["Invalid data", "cannot"])):
     for m in ("test.mean", "test.audio_rms"):
         r = res(i, m)
-        assert r["score"] is None, (i, m, r)
-        reason = r["skipped"]
+        assert r["score"] is None and r["skipped"] is None, (i, m, r)  # unreadable: an error
+        reason = r["error"]
         assert any(w.lower() in reason.lower() for w in words), (i, m, reason)
 assert res(5, "test.mean")["score"] is not None
 assert res(5, "test.audio_rms")["score"] is None and "audio" in res(5, "test.audio_rms")["skipped"].lower()

@@ -55,8 +55,11 @@ $FF -f lavfi -i "testsrc2=size=64x48:rate=10,noise=alls=40:allf=t" -frames:v 24 
 size=$(wc -c <fast.mp4)
 head -c $((size * 2 / 3)) fast.mp4 >cut.mp4
 CM="test.sampled:picks=last,test.uniform,test.stream"
-expect_rc 0 $R run --videos cut.mp4 -m "$CM" -o cut.json -q
-expect_rc 0 env FVEVAL_FORCE_WHOLE_CLIP=1 $R run --videos cut.mp4 -m "$CM" -o cutclip.json -q
+# Damaged media fails the sample by default (tests/run/media_errors.sh); scored here as partial.
+expect_rc 1 $R run --videos cut.mp4 -m "$CM" -o cut.json -q && contains "data lost"
+expect_rc 0 $R run --videos cut.mp4 -m "$CM" -o cut.json -q --on-decode-error=partial
+expect_rc 0 env FVEVAL_FORCE_WHOLE_CLIP=1 $R run --videos cut.mp4 -m "$CM" -o cutclip.json -q \
+    --on-decode-error=partial
 r=$($PY -c '
 import json
 a, b = (json.load(open(f))["samples"][0]["results"] for f in ("cut.json", "cutclip.json"))

@@ -493,6 +493,14 @@ int piq_pair_init(fveval_ctx *ctx)
         fveval_log(ctx, FVEVAL_LOG_ERROR, "target_fps * duration_seconds is too large");
         return -EINVAL;
     }
+    /* Else every sample would fail the same way, in the mask round trip's encoder. */
+    if (o->roundtrip && o->target_fps > PIQ_MPEG4_MAX_FPS) {
+        fveval_log(ctx, FVEVAL_LOG_ERROR,
+                   "target_fps %lld: the mask round trip's MPEG-4 time base allows at most %d "
+                   "(or set roundtrip_generated_masks=false)",
+                   (long long) o->target_fps, PIQ_MPEG4_MAX_FPS);
+        return -EINVAL;
+    }
     return 0;
 }
 
@@ -503,12 +511,12 @@ int piq_submetric_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result
     const piq_pair *p = piq_pair_get(ctx, s, "video", "reference", "video_mask", "reference_mask", 0, o,
                                      err, sizeof(err));
     if (!p) {
-        fveval_log(ctx, FVEVAL_LOG_ERROR, "sample %lld: %s", (long long) fveval_sample_index(ctx, s), err);
+        fveval_result_error(ctx, r, "%s", err); /* the result carries the reason */
         return -EINVAL;
     }
     piq_values v;
     if (piq_values_compute(p, &v, err, sizeof(err)) < 0 && kind == PIQ_MSE) {
-        fveval_log(ctx, FVEVAL_LOG_ERROR, "sample %lld: %s", (long long) fveval_sample_index(ctx, s), err);
+        fveval_result_error(ctx, r, "%s", err);
         piq_values_free(&v);
         return -EINVAL;
     }

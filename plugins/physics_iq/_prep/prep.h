@@ -77,6 +77,9 @@ void piq_resize(const uint8_t *src, int sw, int sh, int cn, ptrdiff_t sstride, u
 void piq_morph_open_close(uint8_t *img, int w, int h, uint8_t *tmp);
 
 /* MPEG-4 Part 2 round trip as cv2.VideoWriter("mp4v", isColor=False) + cv2.VideoCapture. */
+/* MPEG-4 Part 2 limits: 13-bit picture sides, a 16-bit time base denominator. */
+enum { PIQ_MPEG4_MAX_SIDE = 8191, PIQ_MPEG4_MAX_FPS = 65535 };
+
 typedef struct piq_roundtrip piq_roundtrip;
 piq_roundtrip *piq_roundtrip_open(int w, int h, int fps, char *err, size_t errlen);
 int piq_roundtrip_write(piq_roundtrip *rt, const uint8_t *grey, char *err, size_t errlen);

@@ -63,6 +63,23 @@ piq_roundtrip *piq_roundtrip_open(int w, int h, int fps, char *err, size_t errle
         snprintf(err, errlen, "mask round trip needs frames of at least 2x2 pixels (got %dx%d)", w, h);
         return NULL;
     }
+    /*
+     * The encoder's limits, checked here because avcodec_open2 reports them
+     * only as EINVAL (the reason goes to FFmpeg's log).  OpenCV's VideoWriter
+     * fails on the same sizes, so upstream cannot round-trip them either.
+     */
+    if (ew > PIQ_MPEG4_MAX_SIDE || eh > PIQ_MPEG4_MAX_SIDE) {
+        snprintf(err, errlen,
+                 "mask round trip: MPEG-4 Part 2 codes at most %d pixels a side, the frames are %dx%d "
+                 "(set roundtrip_generated_masks=false or give video_mask)",
+                 PIQ_MPEG4_MAX_SIDE, w, h);
+        return NULL;
+    }
+    if (fps < 1 || fps > PIQ_MPEG4_MAX_FPS) {
+        snprintf(err, errlen, "mask round trip: MPEG-4 Part 2 time base allows 1 to %d fps, not %d",
+                 PIQ_MPEG4_MAX_FPS, fps);
+        return NULL;
+    }
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MPEG4);
     if (!codec) {
         set_err(err, errlen, "FFmpeg has no MPEG-4 Part 2 encoder", 0);
