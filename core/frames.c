@@ -484,7 +484,7 @@ static void decode_selected(fvi_sample *s, const char *field, fvi_frame_user *us
     if (ret >= 0 && missing) {
         fvi_log(FVEVAL_LOG_DEBUG, "'%s': %d frames decode, not the %lld the container says: a second pass for the sampled frames",
                 path, T, (long long) (guessed ? pr.frames : -1));
-        fvi_video_slot again = {0};
+        fvi_video_slot again = {.limits = slot->limits};
         frame_pass p2 = {.s = s, .field = field, .users = users, .n = n, .kept = &kept};
         ret = run_pass(&p2, path, &again);
         if (ret < 0) {
@@ -494,6 +494,7 @@ static void decode_selected(fvi_sample *s, const char *field, fvi_frame_user *us
             again.error = NULL;
         }
         free(again.error);
+        free(again.damage); /* the first pass's account of the damage is the one kept */
     }
     for (size_t u = 0; ret >= 0 && u < n; u++) {
         fveval_frame_mode mode = access_mode(users[u].inst->metric->desc, field);
