@@ -354,10 +354,12 @@ static int get_jobs(loader *ld, const yaml_node_t *n, const char *key, int *out)
     return rc;
 }
 
-static int get_fps(loader *ld, const yaml_node_t *n, const char *key, double *out)
+/* @p parse: fvi_parse_fps or fvi_parse_positive. */
+static int get_number(loader *ld, const yaml_node_t *n, const char *key, double *out,
+                      int (*parse)(const char *, double *, char **))
 {
     char *why = NULL;
-    if (n->type == YAML_SCALAR_NODE && !has_nul(n) && fvi_parse_fps(scalar(n), out, &why) == 0)
+    if (n->type == YAML_SCALAR_NODE && !has_nul(n) && parse(scalar(n), out, &why) == 0)
         return 0;
     int rc = FAIL(ld, n, "%s: %s", key, why ? why : "needs a positive number");
     free(why);
@@ -379,13 +381,28 @@ int fvi_parse_jobs(const char *text, int *out, char **why)
     return 0;
 }
 
-int fvi_parse_fps(const char *text, double *out, char **why)
+int fvi_parse_positive(const char *text, double *out, char **why)
 {
     char *end = NULL;
     errno = 0;
     double f = strtod(text, &end);
     if (!*text || isspace((unsigned char) *text) || *end || errno || !isfinite(f) || !(f > 0)) {
         *why = fvi_asprintf("needs a positive number, not '%s'", text);
+        return -EINVAL;
+    }
+    *out = f;
+    return 0;
+}
+
+int fvi_parse_fps(const char *text, double *out, char **why)
+{
+    double f;
+    if (fvi_parse_positive(text, &f, why) < 0)
+        return -EINVAL;
+    if (!(f >= FVI_FPS_MIN && f <= FVI_FPS_MAX)) {
+        char lo[FVI_DOUBLE_BUFSZ], hi[FVI_DOUBLE_BUFSZ];
+        *why = fvi_asprintf("needs a frame rate from %s to %s, not '%s'", fvi_format_double(lo, FVI_FPS_MIN),
+                            fvi_format_double(hi, FVI_FPS_MAX), text);
         return -EINVAL;
     }
     *out = f;
@@ -635,7 +652,7 @@ static int load_inputs(loader *ld, const yaml_node_t *map)
             rc = get_path(ld, v, "inputs.manifest", &c->manifest);
             ld->set |= SET_MANIFEST;
         } else if (strcmp(key, "fps") == 0) {
-            rc = get_fps(ld, v, "inputs.fps", &c->fps);
+            rc = get_number(ld, v, "inputs.fps", &c->fps, fvi_parse_fps);
             ld->set |= SET_FPS;
         } else if (strcmp(key, "pair_by") == 0) {
             rc = get_enum(ld, v, "inputs.pair_by", pair_by_names, &c->pair_by);
@@ -709,7 +726,7 @@ static int load_top(loader *ld, const yaml_node_t *map)
             rc = get_enum(ld, v, key, on_decode_error_names, &c->on_decode_error);
             ld->set |= SET_ON_DECODE_ERROR;
         } else if (strcmp(key, "sample_timeout") == 0) {
-            rc = get_fps(ld, v, key, &c->sample_timeout); /* any number > 0 */
+            rc = get_number(ld, v, key, &c->sample_timeout, fvi_parse_positive);
             ld->set |= SET_SAMPLE_TIMEOUT;
         } else if (strcmp(key, "allow_special_files") == 0) {
             rc = get_bool(ld, v, key, &c->allow_special_files);

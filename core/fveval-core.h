@@ -488,6 +488,16 @@ int fvi_config_load(const char *path, fvi_run_config *cfg, char **err);
 #define FVI_STR_(x) #x
 #define FVI_STR(x) FVI_STR_(x)
 int fvi_parse_jobs(const char *text, int *out, char **why);
+/* A positive finite number (a time limit). */
+int fvi_parse_positive(const char *text, double *out, char **why);
+/*
+ * A frame rate: FVI_FPS_MIN to FVI_FPS_MAX, as --fps, a run file and a
+ * manifest row take it: a time-lapse at one frame per 1000 s up to
+ * high-speed capture.  Outside this, a frame count derived from a duration
+ * or a target rate blows up or vanishes, and 1e308 or -5 is a typo.
+ */
+#define FVI_FPS_MIN 0.001
+#define FVI_FPS_MAX 1000.0
 int fvi_parse_fps(const char *text, double *out, char **why);
 /* NULL when every ':'-separated directory of @p paths can be read, else why not (caller frees). */
 char *fvi_plugin_dir_problem(const char *paths);

@@ -57,7 +57,7 @@ static const char run_usage[] =
     "  -q, --quiet              no progress line\n";
 
 /* An option of `run`: the config field it fills. */
-typedef enum { OPT_LIST, OPT_STRING, OPT_DOUBLE, OPT_INT, OPT_FLAG } arg_kind;
+typedef enum { OPT_LIST, OPT_STRING, OPT_DOUBLE, OPT_FPS, OPT_INT, OPT_FLAG } arg_kind;
 typedef struct run_arg {
     const char *long_name;
     const char *short_name;
@@ -73,7 +73,7 @@ static const run_arg run_args[] = {
     {"--text-prompt", NULL, OPT_LIST, CFG(text_prompts)},
     {"--prompts", NULL, OPT_STRING, CFG(prompts_file)},
     {"--manifest", NULL, OPT_STRING, CFG(manifest)},
-    {"--fps", NULL, OPT_DOUBLE, CFG(fps)},
+    {"--fps", NULL, OPT_FPS, CFG(fps)},
     {"--pair-by", NULL, OPT_STRING, CFG(pair_by)},
     {"--metrics", "-m", OPT_STRING, CFG(metrics)},
     {"--output", "-o", OPT_STRING, CFG(output)},
@@ -152,10 +152,12 @@ static int parse_run_args(int argc, char **argv, fvi_run_config *cfg, const char
             *(char **) field = fvi_xstrdup(val);
             break;
         case OPT_DOUBLE:
+        case OPT_FPS:
         case OPT_INT: {
-            /* The same checks as a run file's fps and jobs keys. */
+            /* The same checks as a run file's keys (and, for --fps, a manifest row's). */
             char *why = NULL;
-            int bad = r->kind == OPT_DOUBLE ? fvi_parse_fps(val, (double *) field, &why)
+            int bad = r->kind == OPT_DOUBLE ? fvi_parse_positive(val, (double *) field, &why)
+                      : r->kind == OPT_FPS  ? fvi_parse_fps(val, (double *) field, &why)
                                             : fvi_parse_jobs(val, (int *) field, &why);
             if (bad) {
                 bad = fvi_cli_error("run: %s %s", r->long_name, why);

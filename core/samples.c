@@ -219,14 +219,6 @@ static bool is_path_key(const char *key, const fvi_strv *media_fields)
            strcmp(key, "reference_audio") == 0;
 }
 
-/*
- * fps a row may give: a time-lapse at one frame per 1000 s up to high-speed
- * capture.  Outside this, a frame count derived from duration or a target
- * rate blows up or vanishes, and 1e308 or -5 is a typo, not a clip.
- */
-#define MANIFEST_FPS_MIN 0.001
-#define MANIFEST_FPS_MAX 1000.0
-
 static const char *json_type_word(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -268,9 +260,9 @@ static char *check_manifest_row(json_t *row, const fvi_strv *media_fields)
             if (!json_is_number(val))
                 return fvi_asprintf("\"fps\" must be a number, not %s", json_type_word(val));
             double fps = json_number_value(val);
-            if (!(fps >= MANIFEST_FPS_MIN && fps <= MANIFEST_FPS_MAX))
-                return fvi_asprintf("\"fps\" is %g, out of range [%g, %g]", fps, MANIFEST_FPS_MIN,
-                                    MANIFEST_FPS_MAX);
+            if (!(fps >= FVI_FPS_MIN && fps <= FVI_FPS_MAX))
+                return fvi_asprintf("\"fps\" is %g, out of range [%g, %g]", fps, FVI_FPS_MIN,
+                                    FVI_FPS_MAX);
         } else if (strcmp(key, "role") == 0) {
             const char *role = json_string_value(val);
             if (!role || (strcmp(role, "generated") != 0 && strcmp(role, "reference") != 0))

@@ -27,6 +27,18 @@ expect_rc 2 $R run --config jobs.yaml --videos a.mp4 -m test.mean -o r.json \
     && one_line && contains "jobs: needs an integer from 1 to 4096, not '1000000'"
 expect_rc 2 $R run --jobs 1000000 --videos a.mp4 -m test.mean -o r.json \
     && one_line && contains "--jobs needs an integer from 1 to 4096, not '1000000'"
+# A frame rate has one range wherever it is given: flag, run file, manifest row.
+expect_rc 2 $R run --fps 5000 --videos a.mp4 -m test.mean -o r.json \
+    && one_line && contains "--fps needs a frame rate from 0.001 to 1000, not '5000'"
+printf 'inputs:\n  fps: 5000\n' > fps.yaml
+expect_rc 2 $R run --config fps.yaml --videos a.mp4 -m test.mean -o r.json \
+    && one_line && contains "inputs.fps: needs a frame rate from 0.001 to 1000, not '5000'"
+printf '{"video": "a.mp4", "fps": 5000}\n' > fps.jsonl
+expect_rc 2 $R run --manifest fps.jsonl -m test.mean -o r.json && one_line && contains "out of range [0.001, 1000]"
+expect_rc 0 $R run --fps 1000 --videos a.mp4 -m test.mean -o r.json -q
+# A time limit is not a frame rate: long ones are fine.
+printf 'sample_timeout: 5000\n' > st.yaml
+expect_rc 0 $R run --config st.yaml --sample-timeout 3600 --videos a.mp4 -m test.mean -o r.json -q
 printf 'plugin_path: no-such-dir\n' > pp.yaml
 expect_rc 2 $R run --config pp.yaml --videos a.mp4 -m test.mean -o r.json \
     && one_line && contains "pp.yaml: plugin path '" && contains "no-such-dir': cannot read directory"
