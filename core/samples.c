@@ -147,7 +147,8 @@ static int load_prompts(const char *path, fvi_strv *out, char **err)
     int ret = 0;
     if (fvi_str_has_suffix(path, ".json")) {
         json_error_t je;
-        json_t *doc = json_loadf(fp, 0, &je);
+        /* A repeated key would silently pick one of two prompts. */
+        json_t *doc = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_array(doc)) {
             *err = doc ? fvi_asprintf("%s: expected a JSON list of prompts", path)
                        : fvi_asprintf("%s:%d:%d: %s", path, je.line, je.column, je.text);
@@ -176,8 +177,11 @@ static int load_prompts(const char *path, fvi_strv *out, char **err)
             if (strspn(line, " \t") == (size_t) len)
                 continue;
             json_error_t je;
-            json_t *item = json_loads(line, JSON_DECODE_ANY, &je);
-            if (!item || prompt_from_json(item, out) < 0) {
+            json_t *item = json_loads(line, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &je);
+            if (!item) {
+                *err = fvi_asprintf("%s:%d: %s", path, lineno, je.text);
+                ret = -EINVAL;
+            } else if (prompt_from_json(item, out) < 0) {
                 *err = fvi_asprintf("%s:%d: expected a JSON string or an object with \"prompt\" or \"text_prompt\"",
                                     path, lineno);
                 ret = -EINVAL;

@@ -43,6 +43,14 @@ else
     echo "physics_iq did not load: declared-field check not run"
 fi
 
+# Prompt files refuse repeated keys too (one of two prompts would win silently).
+printf '%s\n' '{"prompt": "a cat", "prompt": "a dog"}' > dup.jsonl
+expect_rc 2 $R run --videos a.mp4 --prompts dup.jsonl -m test.mean -o p.json && one_line \
+    && contains "dup.jsonl:1: duplicate object key near '\"prompt\"'"
+printf '%s\n' '[{"prompt": "a cat", "prompt": "a dog"}]' > dup.json
+expect_rc 2 $R run --videos a.mp4 --prompts dup.json -m test.mean -o p.json && one_line \
+    && contains "duplicate object key"
+
 # Valid rows: integer and real fps in range, free-form keys of any type, explicit roles.
 printf '%s\n' '{"video": "a.mp4", "fps": 24, "take2": 5, "tags": [1, null], "role": "generated"}' \
     '{"video": "a.mp4", "fps": 0.5, "text_prompt": "p", "role": "reference"}' > ok.jsonl
