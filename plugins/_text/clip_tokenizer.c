@@ -219,6 +219,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
     int n = 0;
     while (line && n < N_MERGES) {
         line++;
+        if (*line == '\0') break; /* end of file: counted below */
         char *end = strchr(line, '\n');
         if (end) *end = '\0';
         char *sp = strchr(line, ' ');
@@ -239,7 +240,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
         line = end;
     }
     if (n < N_MERGES) {
-        set_err(err, errlen, "%s: %d merges, CLIP needs %d", path, n, N_MERGES);
+        set_err(err, errlen, "%s: %d BPE merges, CLIP needs %d", path, n, N_MERGES);
         goto fail;
     }
     if (!(t->strings[VOCAB_SIZE - 2] = strdup("<|startoftext|>"))) goto oom;

@@ -3,8 +3,8 @@
 # Independent reference for plugins/_text: OpenAI CLIP's simple_tokenizer and clip.tokenize
 # written from the upstream algorithm with the `regex` module and html.unescape, without
 # ftfy (not in Debian; the C side skips it too).
-# Usage: clip_tokenizer_ref.py MERGES.gz CONTEXT_LENGTH TRUNCATE TEXTS.json  (output as
-# tests/text/clip_tokenize.c prints it).
+# Usage: clip_tokenizer_ref.py MERGES.gz TEXTS.json  (output as tests/text/clip_tokenize.c
+# prints it: context lengths 77 and 32, truncate on and off).
 import gzip
 import html
 import json
@@ -90,12 +90,13 @@ class Tokenizer:
 
 def main():
     tok = Tokenizer(sys.argv[1])
-    ctx, truncate = int(sys.argv[2]), sys.argv[3] == "1"
-    with open(sys.argv[4], encoding="utf-8") as f:
+    with open(sys.argv[2], encoding="utf-8") as f:
         texts = json.load(f)
-    for t in texts:
-        row = tok.tokenize(t, ctx, truncate)
-        print("error" if row is None else " ".join(map(str, row)))
+    for ctx in (77, 32):
+        for truncate in (1, 0):
+            for t in texts:
+                row = tok.tokenize(t, ctx, truncate)
+                print("%d %d: %s" % (ctx, truncate, "error" if row is None else " ".join(map(str, row))))
 
 
 if __name__ == "__main__":

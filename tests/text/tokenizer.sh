@@ -32,22 +32,26 @@ json.dump(out, open("vbench.json", "w"))' "$VB" || fail "reading $VB"
 else
     echo "note: $VB absent: checked-in strings only"
 fi
+expect_rc 1 "$bin" "$TMPDIR_TEST/absent.txt.gz" "$1" && contains "cannot open BPE merges" && one_line
+printf 'not gzip\n' > bad.txt.gz
+expect_rc 1 "$bin" bad.txt.gz "$1" && contains "merges" && one_line
 for texts in "$@"; do
-    for ctx in 77 32; do
-        for trunc in 1 0; do
-            "$bin" "$merges" $ctx $trunc "$texts" > c.txt || { fail "clip_tokenize $texts"; continue; }
-            "$PY" "$top_srcdir/tests/text/clip_tokenizer_ref.py" "$merges" $ctx $trunc "$texts" > py.txt ||
-                { fail "reference $texts"; continue; }
-            n=$(wc -l < py.txt)
-            errors=$(grep -c '^error$' py.txt)
-            ids=$(grep -v '^error$' py.txt | wc -w)
-            if cmp -s c.txt py.txt; then
-                pass "$(basename "$texts") ctx=$ctx truncate=$trunc: $n texts, $ids ids equal, $errors too long"
-            else
-                fail "$(basename "$texts") ctx=$ctx truncate=$trunc: $(diff c.txt py.txt | grep -c '^<') of $n rows differ"
-                diff c.txt py.txt | head -6 >&2
-            fi
-        done
+    "$bin" "$merges" "$texts" > c.txt || { fail "clip_tokenize $texts"; continue; }
+    "$PY" "$top_srcdir/tests/text/clip_tokenizer_ref.py" "$merges" "$texts" > py.txt ||
+        { fail "reference $texts"; continue; }
+    for mode in "77 1" "77 0" "32 1" "32 0"; do
+        grep "^$mode:" py.txt > py.mode; grep "^$mode:" c.txt > c.mode
+        n=$(wc -l < py.mode)
+        errors=$(grep -c ': error$' py.mode)
+        ids=$(grep -v ': error$' py.mode | wc -w)
+        ids=$((ids - 2 * (n - errors)))
+        name="$(basename "$texts") context,truncate=${mode% *},${mode#* }"
+        if [ "$n" -gt 0 ] && cmp -s c.mode py.mode; then
+            pass "$name: $n texts, $ids ids equal, $errors too long"
+        else
+            fail "$name: $(diff c.mode py.mode | grep -c '^<') of $n rows differ"
+            diff c.mode py.mode | head -6 >&2
+        fi
     done
 done
 finish
