@@ -234,13 +234,20 @@ static void apply_decode_policy(const fvi_run *run, fvi_sample *s, char **error,
     }
 }
 
+/* How this run reads a media file: which inputs are allowed, and until when (--sample-timeout). */
+static fvi_media_limits read_limits(const fvi_run *run)
+{
+    fvi_media_limits limits = {.allow_special_files = run->allow_special_files};
+    if (run->sample_timeout > 0)
+        limits.deadline = now_seconds() + run->sample_timeout;
+    return limits;
+}
+
 /* Decode each media field @p f of a metric once per sample (audio once per rate/channels). */
 static void decode_field(run_shared *sh, int w, fvi_sample *s, const fveval_field *f)
 {
     const fvi_run *run = sh->run;
-    fvi_media_limits limits = {.allow_special_files = run->allow_special_files};
-    if (run->sample_timeout > 0)
-        limits.deadline = now_seconds() + run->sample_timeout;
+    fvi_media_limits limits = read_limits(run);
     /* VIDEO fields: prepare_videos() decoded them for every metric at once. */
     if (f->type == FVEVAL_FIELD_AUDIO) {
         const char *path = audio_source(s, f->name);
@@ -593,9 +600,7 @@ static uint64_t prepare_videos(run_shared *sh, int w, size_t i, const bool *want
     } else {
         fvi_budget_acquire(run->budget, need);
         for (size_t f = 0; f < fields.n; f++) {
-            fvi_media_limits limits = {.allow_special_files = run->allow_special_files};
-            if (run->sample_timeout > 0)
-                limits.deadline = now_seconds() + run->sample_timeout;
+            fvi_media_limits limits = read_limits(run);
             watch_read(sh, w, run->sample_timeout);
             fvi_frames_prepare_field(s, fields.v[f], field_users[f], n_users[f], run->max_memory, &limits);
             watch_read(sh, w, 0);

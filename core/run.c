@@ -549,13 +549,8 @@ static int save_states(fvi_run *run, const char *dir, char **err)
     for (size_t m = 0; m < run->n_metrics; m++) {
         fvi_metric_run *mr = &run->metrics[m];
         const fveval_plugin *d = mr->metric->desc;
-        if (!mr->has_corpus)
+        if (!mr->has_corpus) /* check_savable() refused any other without save_state */
             continue;
-        if (!d->save_state) {
-            fvi_log(FVEVAL_LOG_WARNING, "%s cannot save its state; it will be missing from merges",
-                    mr->metric->name);
-            continue;
-        }
         fvi_instance *inst = mr->workers[0];
         char *path = fvi_asprintf("%s/%s.state", dir, mr->metric->name);
         char *tmp = fvi_asprintf("%s.tmp", path);
