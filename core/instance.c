@@ -301,7 +301,7 @@ static void set_model_err(fvi_instance *inst, char *why_owned)
     inst->model_err = why_owned;
 }
 
-static fveval_model *host_model_load(fveval_ctx *ctx, const char *name)
+static fveval_model *host_model_load_precision(fveval_ctx *ctx, const char *name, int precision)
 {
     fvi_instance *inst = INST(ctx);
     set_model_err(inst, NULL);
@@ -328,11 +328,17 @@ static fveval_model *host_model_load(fveval_ctx *ctx, const char *name)
         return NULL;
     }
     char err[1024];
-    fvt_module *m = fvi_torch_api()->module_load(path, host_device(ctx), err, sizeof(err));
+    fvt_module *m = fvi_torch_api()->module_load_precision(path, host_device(ctx), precision, err,
+                                                           sizeof(err));
     free(path);
     if (!m)
         set_model_err(inst, fvi_xstrdup(err));
     return (fveval_model *) m;
+}
+
+static fveval_model *host_model_load(fveval_ctx *ctx, const char *name)
+{
+    return host_model_load_precision(ctx, name, FVEVAL_PRECISION_FP32);
 }
 
 static int host_model_run(fveval_ctx *ctx, fveval_model *m, const char *method, const fveval_arg *args,
@@ -436,6 +442,7 @@ const fveval_host fvi_host = {
     .result_int = host_result_int,
     .result_json = host_result_json,
     .accumulate_status = host_accumulate_status,
+    .model_load_precision = host_model_load_precision,
 };
 
 /* ---- instances ---------------------------------------------------------------------- */

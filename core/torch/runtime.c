@@ -49,6 +49,13 @@ static fvt_module *none_module_load(const char *path, const char *device, char *
     return NULL;
 }
 
+static fvt_module *none_module_load_precision(const char *path, const char *device, int precision,
+                                              char *err, size_t errlen)
+{
+    (void) precision;
+    return none_module_load(path, device, err, errlen);
+}
+
 static void none_module_free(fvt_module *m) { (void) m; }
 
 static int none_module_run(fvt_module *m, const char *method, const fveval_arg *args, size_t n_args,
@@ -91,6 +98,7 @@ static const fvt_api none_api = {
     .tensor_free = none_tensor_free,
     .tensor_save = none_tensor_save,
     .tensor_load = none_tensor_load,
+    .module_load_precision = none_module_load_precision,
 };
 
 #if HAVE_TORCH

@@ -26,6 +26,7 @@
 struct fvt_module {
     torch::jit::Module module;
     torch::Device device{torch::kCPU};
+    bool half = false; // float tensor arguments are cast to half at each call
 };
 
 struct fvt_tensor {
@@ -131,9 +132,10 @@ torch::Tensor tensor_from_arg(const fveval_arg &a)
     }
     if (numel && !a.data)
         throw std::invalid_argument("tensor argument without data");
-    torch::Tensor t = torch::empty(shape, torch::dtype(torch::kFloat32));
+    bool i64 = a.type == FVEVAL_ARG_TENSOR_I64;
+    torch::Tensor t = torch::empty(shape, torch::dtype(i64 ? torch::kInt64 : torch::kFloat32));
     if (numel)
-        memcpy(t.data_ptr<float>(), a.data, (size_t) numel * sizeof(float));
+        memcpy(t.data_ptr(), a.data, (size_t) numel * (i64 ? sizeof(int64_t) : sizeof(float)));
     return t;
 }
 
@@ -145,11 +147,13 @@ fvt_tensor *host_tensor(const torch::Tensor &src)
     return out;
 }
 
-c10::IValue ivalue_from_arg(const fveval_arg &a, const torch::Device &dev)
+c10::IValue ivalue_from_arg(const fveval_arg &a, const fvt_module &m)
 {
     switch (a.type) {
     case FVEVAL_ARG_TENSOR:
-        return tensor_from_arg(a).to(dev);
+        return m.half ? tensor_from_arg(a).to(m.device, torch::kHalf) : tensor_from_arg(a).to(m.device);
+    case FVEVAL_ARG_TENSOR_I64:
+        return tensor_from_arg(a).to(m.device);
     case FVEVAL_ARG_BOOL:
         return c10::IValue(a.i != 0);
     case FVEVAL_ARG_INT:
@@ -175,6 +179,9 @@ void collect(const c10::IValue &v, std::vector<torch::Tensor> &out)
     else if (v.isList())
         for (const auto &e : v.toListRef())
             collect(e, out);
+    else if (v.isGenericDict()) // values in insertion order, as Python's dict keeps them
+        for (const auto &e : v.toGenericDict())
+            collect(e.value(), out);
     else
         throw std::runtime_error(std::string("the method returned a ") + v.tagKind() +
                                  ", not tensors");
@@ -190,7 +197,8 @@ int api_device_check(const char *device, char *err, size_t errlen)
     });
 }
 
-fvt_module *api_module_load(const char *path, const char *device, char *err, size_t errlen)
+fvt_module *api_module_load_precision(const char *path, const char *device, int precision, char *err,
+                                      size_t errlen)
 {
     std::string what = std::string("cannot load '") + (path ? path : "(null)") + "'";
     return guard(what.c_str(), err, errlen, (fvt_module *) nullptr, [&]() -> fvt_module * {
@@ -200,17 +208,30 @@ fvt_module *api_module_load(const char *path, const char *device, char *err, siz
                 set_err(err, errlen, "no model path");
             return nullptr;
         }
+        if (precision != FVEVAL_PRECISION_FP32 && precision != FVEVAL_PRECISION_FP16) {
+            set_err(err, errlen, "unknown precision %d", precision);
+            return nullptr;
+        }
         auto *m = new fvt_module;
         try {
             m->module = torch::jit::load(path, dev);
             m->module.eval();
             m->device = dev;
+            if (precision == FVEVAL_PRECISION_FP16) {
+                m->module.to(torch::kHalf);
+                m->half = true;
+            }
         } catch (...) {
             delete m;
             throw;
         }
         return m;
     });
+}
+
+fvt_module *api_module_load(const char *path, const char *device, char *err, size_t errlen)
+{
+    return api_module_load_precision(path, device, FVEVAL_PRECISION_FP32, err, errlen);
 }
 
 void api_module_free(fvt_module *m)
@@ -238,9 +259,9 @@ int api_module_run(fvt_module *m, const char *method, const fveval_arg *args, si
         torch::jit::Kwargs kwargs;
         for (size_t i = 0; i < n_args; i++) {
             if (args[i].name)
-                kwargs[args[i].name] = ivalue_from_arg(args[i], m->device);
+                kwargs[args[i].name] = ivalue_from_arg(args[i], *m);
             else
-                stack.push_back(ivalue_from_arg(args[i], m->device));
+                stack.push_back(ivalue_from_arg(args[i], *m));
         }
         torch::NoGradGuard no_grad;
         c10::IValue result = (*meth)(std::move(stack), kwargs);
@@ -322,6 +343,7 @@ const fvt_api libtorch_api = {
     api_tensor_free,
     api_tensor_save,
     api_tensor_load,
+    api_module_load_precision,
 };
 
 } // namespace

@@ -12,8 +12,9 @@
  * Conventions: functions that can fail take (err, errlen); on failure they
  * return NULL or a negative errno-style code and write the reason there.
  * Tensors returned to the caller are float32, contiguous, on the host, and
- * owned by the caller (release with tensor_free).  Input tensors are copied
- * from the caller's buffers, which are only read during the call.
+ * owned by the caller (release with tensor_free).  Input tensors (float32,
+ * or int64 for FVEVAL_ARG_TENSOR_I64) are copied from the caller's buffers,
+ * which are only read during the call.
  */
 #ifndef FVEVAL_TORCH_H
 #define FVEVAL_TORCH_H
@@ -65,6 +66,12 @@ typedef struct fvt_api {
      */
     int (*tensor_save)(const fveval_arg *t, const char *path, char *err, size_t errlen);
     fvt_tensor *(*tensor_load)(const char *path, char *err, size_t errlen);
+    /*
+     * module_load with a precision (an fveval_precision): FP16 converts the
+     * module to half and casts float tensor arguments to half at each call.
+     */
+    fvt_module *(*module_load_precision)(const char *path, const char *device, int precision,
+                                         char *err, size_t errlen);
 } fvt_api;
 
 /* The module's only exported symbol. */

@@ -93,7 +93,7 @@ extern "C" {
 #endif
 
 #define FVEVAL_ABI_MAJOR 1
-#define FVEVAL_ABI_MINOR 2
+#define FVEVAL_ABI_MINOR 3
 #define FVEVAL_ABI_VERSION (((uint32_t) FVEVAL_ABI_MAJOR << 16) | (uint32_t) FVEVAL_ABI_MINOR)
 
 #if defined(_WIN32)
@@ -406,7 +406,13 @@ typedef enum fveval_arg_type {
     FVEVAL_ARG_TENSOR = 1, /**< float32 tensor from shape + data */
     FVEVAL_ARG_BOOL = 2,   /**< i (0 or 1) */
     FVEVAL_ARG_INT = 3,    /**< i */
-    FVEVAL_ARG_DOUBLE = 4  /**< d */
+    FVEVAL_ARG_DOUBLE = 4, /**< d */
+    /**
+     * ABI 1.3: int64 tensor (e.g. token ids) from shape + data, where data
+     * points at prod(shape) int64_t values (build it with
+     * FVEVAL_ARG_TENSOR_I64_OF).  A core older than 1.3 refuses the call.
+     */
+    FVEVAL_ARG_TENSOR_I64 = 5
 } fveval_arg_type;
 
 /**
@@ -431,6 +437,24 @@ typedef struct fveval_arg {
 #define FVEVAL_ARG_BOOL_OF(nm, v) ((fveval_arg){.type = FVEVAL_ARG_BOOL, .i = (v), .name = (nm)})
 /** A keyword int argument (@p nm NULL for positional). */
 #define FVEVAL_ARG_INT_OF(nm, v) ((fveval_arg){.type = FVEVAL_ARG_INT, .i = (v), .name = (nm)})
+/** A positional int64 tensor argument (ABI 1.3); @p dat is a const int64_t *. */
+#define FVEVAL_ARG_TENSOR_I64_OF(nd, shp, dat)                                              \
+    ((fveval_arg){.type = FVEVAL_ARG_TENSOR_I64, .ndim = (nd), .shape = (shp),             \
+                  .data = (const float *) (const void *) (dat)})
+
+/**
+ * Numeric precision a model runs in (ABI 1.3).  FP16 converts the module's
+ * floating-point parameters and buffers to half precision at load, casts
+ * float32 tensor arguments to half at each call, and hands results back as
+ * float32, as upstream code that calls .half() on a model does.  Half
+ * precision is meant for CUDA devices: libtorch's CPU kernels lack half
+ * versions of many operators (matmul, convolution), so such a model fails at
+ * its first call on the cpu with the operator named.
+ */
+typedef enum fveval_precision {
+    FVEVAL_PRECISION_FP32 = 0,
+    FVEVAL_PRECISION_FP16 = 1
+} fveval_precision;
 
 /* ------------------------------------------------------------------------- */
 /** @name Host services */
@@ -536,6 +560,13 @@ struct fveval_host {
      */
     void (*accumulate_status)(fveval_ctx *ctx, const fveval_sample *s, int is_error, const char *fmt,
                               va_list ap);
+
+    /* ---- ABI 1.3: model precision (and FVEVAL_ARG_TENSOR_I64 arguments) ---- */
+    /**
+     * model_load with a precision (an fveval_precision).  NULL on failure
+     * (fveval_model_error), e.g. an unknown precision.
+     */
+    fveval_model *(*model_load_precision)(fveval_ctx *ctx, const char *name, int precision);
     /* ABI rule: append only below this line, and bump FVEVAL_ABI_MINOR. */
 };
 
@@ -676,6 +707,18 @@ static inline const char *fveval_device(fveval_ctx *ctx) { return ctx->host->dev
 static inline fveval_model *fveval_model_load(fveval_ctx *ctx, const char *name)
 {
     return FVEVAL_HOST_HAS(ctx->host, model_error) ? ctx->host->model_load(ctx, name) : NULL;
+}
+
+/**
+ * Load a model in @p precision (an fveval_precision).  A core older than
+ * ABI 1.3 loads FP32 only: other precisions then give NULL.
+ */
+static inline fveval_model *fveval_model_load_precision(fveval_ctx *ctx, const char *name,
+                                                        int precision)
+{
+    if (FVEVAL_HOST_HAS(ctx->host, model_load_precision))
+        return ctx->host->model_load_precision(ctx, name, precision);
+    return precision == FVEVAL_PRECISION_FP32 ? fveval_model_load(ctx, name) : NULL;
 }
 
 static inline int fveval_model_run(fveval_ctx *ctx, fveval_model *m, const char *method,

@@ -24,6 +24,20 @@ assert abs(x - m["score"]) < 1e-4, (x, m)
 assert abs(t["score"] - (x * 2 + 3) * 10) < 1e-3, t
 assert t["details"]["ndim"] == 1 and t["details"]["dim0"] == 1, t
 PY
+/usr/bin/python3 -c 'import json; r=json.load(open("r.json"))["samples"][0]["results"]["test.torch"]["details"]; assert r["half_input"] is False and r["half_weight"] is False, r' \
+    && pass "fp32 by default" || fail "fp32 by default"
+expect_rc 0 $R run --videos a.mp4 -m test.torch:precision=fp16,test.mean --model-dir models -o r.json -q
+/usr/bin/python3 - <<'PY' && pass "fp16 through fveval_model_load_precision" || fail "fp16 through the host"
+import json
+import numpy as np
+r = json.load(open("r.json"))["samples"][0]["results"]
+t, x = r["test.torch"], r["test.mean"]["score"]
+assert t["details"]["half_input"] is True and t["details"]["half_weight"] is True, t
+# forward runs in half: the input is rounded to half first, then each op in half
+h = np.float16(np.float32(x))
+want = float((h * np.float16(2) + np.float16(3)) * np.float16(10))
+assert t["score"] == want, (t["score"], want)
+PY
 # The needed file only: sealed.pt being absent does not matter for file=toy.
 expect_rc 0 $R run --videos a.mp4 -m test.torch --model-dir models -o r.json -q --strict
 printf 'not this\n' > models/sealed.pt

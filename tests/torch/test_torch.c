@@ -110,6 +110,37 @@ int main(int argc, char **argv)
     T->tensor_free(out[0]);
     out[0] = NULL;
 
+    /* int64 tensors (ABI 1.3): token ids arrive as int64, values intact beyond 2^31 */
+    int64_t ids[3] = {49406, 5000000000LL, 49407};
+    int64_t ids_shape[2] = {1, 3};
+    fveval_arg ai[] = {FVEVAL_ARG_TENSOR_I64_OF(2, ids_shape, ids)};
+    r = T->module_run(m, "encode_text", ai, 1, out, 2, err, sizeof(err));
+    CHECK(r == 2, "encode_text: %d %s", r, err);
+    if (r == 2) {
+        CHECK(T->tensor_data(out[1])[0] == 1.0f, "the ids arrived as int64");
+        CHECK(T->tensor_data(out[0])[0] == 49406 * 3 + 1 && T->tensor_data(out[0])[1] == 15000000001.0f,
+              "int64 values: %g %g", T->tensor_data(out[0])[0], T->tensor_data(out[0])[1]);
+    }
+    T->tensor_free(out[0]);
+    T->tensor_free(out[1]);
+    out[0] = out[1] = NULL;
+
+    /* fp32 module: float arguments stay float32 */
+    fvt_tensor *d3[3] = {NULL, NULL, NULL};
+    r = T->module_run(m, "dtype_of", a1, 1, d3, 3, err, sizeof(err));
+    CHECK(r == 3 && T->tensor_data(d3[1])[0] == 0.0f && T->tensor_data(d3[2])[0] == 0.0f,
+          "fp32 dtypes: %d %s", r, err);
+    for (int i = 0; i < 3; i++)
+        T->tensor_free(d3[i]), d3[i] = NULL;
+
+    /* a dict result: its values in insertion order */
+    r = T->module_run(m, "named", NULL, 0, out, 2, err, sizeof(err));
+    CHECK(r == 2 && T->tensor_data(out[0])[0] == 2.0f && T->tensor_data(out[1])[0] == 1.0f,
+          "dict values: %d %s", r, err);
+    T->tensor_free(out[0]);
+    T->tensor_free(out[1]);
+    out[0] = out[1] = NULL;
+
     /* errors */
     r = T->module_run(m, "decode", a1, 1, out, 2, err, sizeof(err));
     CHECK(r == -ENOENT && strstr(err, "no method 'decode'"), "unknown method: %d %s", r, err);
@@ -128,6 +159,35 @@ int main(int argc, char **argv)
     r = T->module_run(m, NULL, a5, 1, out, 2, err, sizeof(err));
     CHECK(r < 0 && strstr(err, "negative"), "negative size: %d %s", r, err);
     T->module_free(m);
+
+    /* fp16 (ABI 1.3): weights converted at load, float arguments cast to half,
+     * results handed back as float32 */
+    CHECK(!T->module_load_precision(path, "cpu", 7, err, sizeof(err)) && strstr(err, "precision"),
+          "unknown precision: %s", err);
+    fvt_module *h = T->module_load_precision(path, "cpu", FVEVAL_PRECISION_FP16, err, sizeof(err));
+    CHECK(h, "fp16 load: %s", err);
+    if (h) {
+        float hx[6] = {0.1f, 1, 2, 3, 4, 65504};
+        fveval_arg ah[] = {FVEVAL_ARG_TENSOR_OF(2, shape, hx)};
+        r = T->module_run(h, "dtype_of", ah, 1, d3, 3, err, sizeof(err));
+        CHECK(r == 3, "fp16 run: %d %s", r, err);
+        if (r == 3) {
+            CHECK(T->tensor_data(d3[1])[0] == 1.0f && T->tensor_data(d3[2])[0] == 1.0f,
+                  "half argument and weight");
+            /* 0.1 rounds to half (0.0999755859375) before the product; 2*65504 overflows half */
+            CHECK(T->tensor_data(d3[0])[0] == 0.199951171875f, "half rounding: %.9g",
+                  T->tensor_data(d3[0])[0]);
+            CHECK(isinf(T->tensor_data(d3[0])[5]), "half overflow: %g", T->tensor_data(d3[0])[5]);
+        }
+        for (int i = 0; i < 3; i++)
+            T->tensor_free(d3[i]);
+        r = T->module_run(h, "encode_text", ai, 1, out, 2, err, sizeof(err));
+        CHECK(r == 2 && T->tensor_data(out[1])[0] == 1.0f, "int64 stays int64 in fp16: %d %s", r, err);
+        T->tensor_free(out[0]);
+        T->tensor_free(out[1]);
+        out[0] = out[1] = NULL;
+        T->module_free(h);
+    }
 
     /* plain tensors both ways */
     snprintf(path, sizeof(path), "%s/plain.pt", argv[1]);

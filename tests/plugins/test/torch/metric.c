@@ -5,6 +5,8 @@
  * sha256 no file has); compute feeds the video's mean byte value to
  * forward(x, True, k=3) of tests/torch/make_shim_models.py's toy module,
  * which returns (x * 2 + 3) * 10, and reports the output tensor's shape.
+ * Option `precision` loads the module through fveval_model_load_precision
+ * (ABI 1.3); details `half_input`/`half_weight` then come from dtype_of().
  */
 #include <errno.h>
 #include <stddef.h>
@@ -13,14 +15,18 @@
 
 typedef struct {
     int file;
+    int precision;
     fveval_model *model;
 } torch_priv;
 
 static const char *const file_names[] = {"toy.pt", "sealed.pt", "undeclared.pt", NULL};
+static const char *const precision_names[] = {"fp32", "fp16", NULL}; /* fveval_precision order */
 
 static const fveval_option torch_options[] = {
     {.name = "file", .help = "which model file setup loads", .type = FVEVAL_OPT_ENUM,
      .offset = offsetof(torch_priv, file), .def.i64 = 0, .enum_names = file_names},
+    {.name = "precision", .help = "the precision the module is loaded in", .type = FVEVAL_OPT_ENUM,
+     .offset = offsetof(torch_priv, precision), .def.i64 = 0, .enum_names = precision_names},
     {.name = NULL},
 };
 
@@ -46,7 +52,7 @@ static int torch_model_needed(fveval_ctx *ctx, const char *name)
 static int torch_setup(fveval_ctx *ctx)
 {
     torch_priv *p = fveval_priv(ctx);
-    p->model = fveval_model_load(ctx, file_names[p->file]);
+    p->model = fveval_model_load_precision(ctx, file_names[p->file], p->precision);
     return p->model ? 0 : -ENOENT;
 }
 
@@ -76,6 +82,13 @@ static int torch_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result 
     fveval_result_number(ctx, r, "dim0", nd > 0 ? (double) dims[0] : -1);
     fveval_result_number(ctx, r, "input", mean);
     fveval_tensor_free(ctx, out);
+    fveval_tensor *dt[3] = {NULL, NULL, NULL};
+    if (fveval_model_run(ctx, p->model, "dtype_of", args, 1, dt, 3) == 3) {
+        fveval_result_bool(ctx, r, "half_input", fveval_tensor_data(ctx, dt[1])[0] == 1.0f);
+        fveval_result_bool(ctx, r, "half_weight", fveval_tensor_data(ctx, dt[2])[0] == 1.0f);
+    }
+    for (int i = 0; i < 3; i++)
+        fveval_tensor_free(ctx, dt[i]);
     return 0;
 }
 
