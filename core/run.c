@@ -1020,7 +1020,8 @@ static bool same_file(const char *a, const char *b)
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int state_files(const char *dir, fvi_strv *out, char **err)
+/* The .state files in @p dir; none is an error unless @p may_be_empty (a shard without set metrics). */
+static int state_files(const char *dir, fvi_strv *out, bool may_be_empty, char **err)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -1033,7 +1034,7 @@ static int state_files(const char *dir, fvi_strv *out, char **err)
         if (fvi_str_has_suffix(e->d_name, ".state"))
             fvi_strv_push_owned(out, fvi_asprintf("%s/%s", dir, e->d_name));
     closedir(d);
-    if (out->n == before) {
+    if (out->n == before && !may_be_empty) {
         *err = fvi_asprintf("no .state files in '%s'", dir);
         return -EINVAL;
     }
@@ -1382,7 +1383,7 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < dirs.n; i++)
-        if (state_files(dirs.v[i], &files, &err) < 0) {
+        if (state_files(dirs.v[i], &files, results.n > 0, &err) < 0) {
             rc = fvi_cli_error("%s", err);
             goto out;
         }
