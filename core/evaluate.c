@@ -911,6 +911,12 @@ int fvi_run_execute(fvi_run *run)
         draw_progress(&sh, true);
     pthread_mutex_destroy(&sh.lock);
 
+    return fvi_run_finalize(run);
+}
+
+int fvi_run_finalize(fvi_run *run)
+{
+    size_t n = run->samples.n, nm = run->n_metrics;
     for (size_t i = 0; i < n; i++)
         run->any_failure |= run->sample_failed[i];
 

@@ -463,6 +463,7 @@ typedef struct fvi_run_config {
     fvi_strv plugin_paths;
     int retry_crashed;     /* --retry-crashed: -1 = unset, else 0/1 */
     char *max_memory;      /* --max-memory SIZE, or NULL: fvi_default_max_memory() */
+    char *shard;           /* --shard K/N, or NULL (then a Slurm array task's, if any) */
 } fvi_run_config;
 
 void fvi_run_config_init(fvi_run_config *cfg);
@@ -624,6 +625,12 @@ int fvi_run_init(fvi_run *run, const fvi_selection *sel, const fvi_env *env, int
 int fvi_run_check_models(fvi_run *run, bool strict, char **err);
 /* Score every sample (honouring results already present), then finalize. */
 int fvi_run_execute(fvi_run *run);
+/*
+ * What fvi_run_execute() does once every sample is scored: note failed
+ * samples, finalize set metrics and corpus aggregates.  `fveval merge` calls
+ * it on results and state gathered from shards.  Returns the exit status.
+ */
+int fvi_run_finalize(fvi_run *run);
 /* Merge worker instances of metric @p i into workers[0] (created if needed). */
 fvi_instance *fvi_run_merged_instance(fvi_run *run, size_t i, char **err);
 void fvi_run_free(fvi_run *run);

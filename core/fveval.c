@@ -28,7 +28,7 @@ static const char usage_text[] =
     "  plugins [--verbose]           every file the plugin scan touched and its outcome\n"
     "  models [NAME...]              model files needed / present / missing\n"
     "  run [INPUTS] -m LIST [...]    score samples (see `fveval run --help`)\n"
-    "  merge STATE_DIR... -o FILE    finish set metrics from sharded runs\n"
+    "  merge SHARDS... -o FILE       join sharded runs (results files, state dirs)\n"
     "\n"
     "Global options (also accepted after COMMAND):\n"
     "  --plugin-path DIR[:DIR...]    search these plugin roots first (repeatable)\n"

@@ -113,7 +113,8 @@ json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const ch
     for (size_t i = 0; i < run->samples.n; i++) {
         const fvi_sample *s = run->samples.v[i];
         json_t *o = json_object();
-        json_object_set_new(o, "index", json_integer((json_int_t) i));
+        /* The sample's place in the whole input list (a shard holds only some of them). */
+        json_object_set_new(o, "index", json_integer((json_int_t) s->index));
         const char *key;
         json_t *val;
         json_object_foreach(s->fields, key, val) json_object_set(o, key, val);
@@ -224,7 +225,7 @@ char *fvi_results_csv(const fvi_run *run)
         if (s->is_reference)
             continue;
         char num[64];
-        snprintf(num, sizeof(num), "%zu,", i);
+        snprintf(num, sizeof(num), "%lld,", (long long) s->index);
         csv_append(&buf, &len, &cap, num);
         const char *v = fvi_sample_path(s, "video"), *r = fvi_sample_path(s, "reference");
         csv_field(&buf, &len, &cap, v ? v : "");

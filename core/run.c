@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "shard.h"
 
 static const char run_usage[] =
     "Usage: fveval run [INPUTS] -m LIST [OPTIONS]\n"
@@ -37,11 +38,15 @@ static const char run_usage[] =
     "  --format json|csv|table  output format (table: print to stdout, and JSON to -o FILE if given)\n"
     "  --config FILE            YAML run file with the same keys; flags override it\n"
     "  -j, --jobs N             samples decoded and scored at once (default: cores)\n"
-    "  --device cpu|cuda:N      where model metrics run (default cpu)\n"
+    "  --device cpu|cuda|cuda:N where model metrics run (default cpu); cuda: the GPU that\n"
+    "                           CUDA_VISIBLE_DEVICES and SLURM_LOCALID give this process\n"
     "  --model-dir DIR          model files (default $FVEVAL_MODEL_DIR, ~/.cache/fveval/models)\n"
     "  --resume                 reuse results of an earlier, possibly interrupted run of -o\n"
     "  --retry-crashed          with --resume: score again what crashed the earlier run\n"
     "  --save-state DIR         write set metrics' accumulated state for `fveval merge`\n"
+    "  --shard K/N              score only shard K (0 to N-1) of N: a contiguous block of the\n"
+    "                           samples, the same for any other options; `fveval merge` joins\n"
+    "                           the shards' results (default: a Slurm array task's shard)\n"
     "  --strict                 fail before decoding when a named metric cannot run\n"
     "  --max-memory SIZE        skip a sample whose decoded frames would need more (8G, 512M,\n"
     "                           none; default: half the machine's memory)\n"
@@ -90,6 +95,7 @@ static const run_arg run_args[] = {
     {"--on-decode-error", NULL, OPT_STRING, CFG(on_decode_error)},
     {"--sample-timeout", NULL, OPT_DOUBLE, CFG(sample_timeout)},
     {"--allow-special-files", NULL, OPT_FLAG, CFG(allow_special_files)},
+    {"--shard", NULL, OPT_STRING, CFG(shard)},
     {NULL, NULL, 0, 0},
 };
 
@@ -538,13 +544,12 @@ static char *new_shard_id(void)
     return hex;
 }
 
-static int save_states(fvi_run *run, const char *dir, char **err)
+static int save_states(fvi_run *run, const char *dir, const char *shard, char **err)
 {
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
         *err = fvi_asprintf("cannot create '%s': %s", dir, strerror(errno));
         return -EIO;
     }
-    char *shard = new_shard_id();
     int ret = 0;
     for (size_t m = 0; m < run->n_metrics; m++) {
         fvi_metric_run *mr = &run->metrics[m];
@@ -585,8 +590,91 @@ static int save_states(fvi_run *run, const char *dir, char **err)
             break;
         }
     }
-    free(shard);
     return ret;
+}
+
+/* ---- shards of a run (--shard, Slurm job arrays) ------------------------------------------ */
+
+/* --shard K/N, else a Slurm array task's shard, else none (shard->active false). */
+static int resolve_shard(const fvi_run_config *cfg, fvi_shard *shard)
+{
+    char *why = NULL;
+    int r = 1;
+    if (cfg->shard)
+        r = fvi_shard_parse(cfg->shard, &shard->index, &shard->count, &why) < 0 ? -EINVAL : 1;
+    else
+        r = fvi_shard_from_slurm(getenv("SLURM_ARRAY_TASK_ID"), getenv("SLURM_ARRAY_TASK_MIN"),
+                                 getenv("SLURM_ARRAY_TASK_MAX"), getenv("SLURM_ARRAY_TASK_COUNT"),
+                                 getenv("SLURM_ARRAY_TASK_STEP"), &shard->index, &shard->count, &why);
+    if (r < 0) {
+        int rc = fvi_cli_error("run: %s%s", cfg->shard ? "--shard " : "", why);
+        free(why);
+        return rc;
+    }
+    if (r == 0)
+        return 0;
+    shard->active = true;
+    shard->source = cfg->shard ? fvi_xstrdup("--shard")
+                               : fvi_asprintf("SLURM_ARRAY_TASK_ID=%s", getenv("SLURM_ARRAY_TASK_ID"));
+    return 0;
+}
+
+/*
+ * Keep shard @p sh of the samples: the contiguous block [*begin, *end) of the
+ * whole list.  Samples keep their index in the whole list (results, plugins).
+ */
+static void keep_shard(fvi_sample_list *l, const fvi_shard *sh, bool quiet, size_t *begin, size_t *end)
+{
+    size_t total = l->n;
+    fvi_shard_range(total, sh->index, sh->count, begin, end);
+    for (size_t i = 0; i < total; i++)
+        if (i < *begin || i >= *end)
+            fvi_sample_free(l->v[i]);
+    memmove(l->v, l->v + *begin, (*end - *begin) * sizeof(*l->v));
+    l->n = *end - *begin;
+    if (quiet)
+        return;
+    if (*end > *begin)
+        fprintf(stderr, "fveval: shard %zu/%zu (%s): samples %zu to %zu of %zu\n", sh->index, sh->count,
+                sh->source, *begin, *end - 1, total);
+    else
+        fprintf(stderr, "fveval: shard %zu/%zu (%s): no samples (%zu samples, %zu shards)\n", sh->index,
+                sh->count, sh->source, total, sh->count);
+}
+
+/* What `fveval merge` checks a shard's results against the other shards' with. */
+static json_t *shard_json(const fvi_shard *sh, size_t total, size_t begin, const char *inputs,
+                          const char *state_id)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t) sh->index));
+    json_object_set_new(o, "count", json_integer((json_int_t) sh->count));
+    json_object_set_new(o, "source", json_string(sh->source));
+    json_object_set_new(o, "samples", json_integer((json_int_t) total));
+    json_object_set_new(o, "first", json_integer((json_int_t) begin));
+    json_object_set_new(o, "inputs", json_string(inputs));
+    json_object_set_new(o, "state", state_id ? json_string(state_id) : json_null());
+    return o;
+}
+
+/* --device cuda: the one GPU the scheduler's variables give this process (said on stderr). */
+static int resolve_cuda_device(fvi_run_config *cfg)
+{
+    if (!cfg->device || strcmp(cfg->device, "cuda") != 0)
+        return 0;
+    char *why = NULL;
+    char *dev = fvi_cuda_device_pick(getenv("CUDA_VISIBLE_DEVICES"), getenv("SLURM_LOCALID"), &why);
+    if (!dev) {
+        int rc = fvi_cli_error("run: %s", why);
+        free(why);
+        return rc;
+    }
+    if (cfg->quiet != 1)
+        fprintf(stderr, "fveval: device %s\n", why);
+    free(why);
+    free(cfg->device);
+    cfg->device = dev;
+    return 0;
 }
 
 /* ---- run ----------------------------------------------------------------------------------- */
@@ -637,6 +725,9 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     fvi_selection sel = {0};
     fvi_output out = {0};
     char *err = NULL, *started = fvi_now_iso8601(), *journal = NULL, *model_dir = NULL;
+    char *inputs_id = NULL, *state_id = NULL;
+    fvi_shard shard = {0};
+    size_t total_samples = 0, shard_begin = 0;
     const char *config_path = find_config_path(argc, argv);
     int rc = FVI_EXIT_USAGE;
 
@@ -665,11 +756,20 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         rc = fvi_cli_error("run: --on-decode-error must be skip or partial, not '%s'", cfg.on_decode_error);
         goto out;
     }
-    if (check_device(cfg.device))
+    if ((rc = resolve_shard(&cfg, &shard)) != 0)
         goto out;
+    rc = FVI_EXIT_USAGE;
+    bool table_only = strcmp(format, "table") == 0 && !cfg.output;
+    if (shard.active && (strcmp(format, "csv") == 0 || table_only)) {
+        rc = fvi_cli_error("run: shard %zu/%zu (%s) needs JSON results in -o FILE for `fveval merge`",
+                           shard.index, shard.count, shard.source);
+        goto out;
+    }
+    if ((rc = resolve_cuda_device(&cfg)) != 0 || (rc = check_device(cfg.device)) != 0)
+        goto out;
+    rc = FVI_EXIT_USAGE;
     /* Where results go is checked before any work: an unusable -o found after an hour of
      * scoring would lose the hour. */
-    bool table_only = strcmp(format, "table") == 0 && !cfg.output;
     if (!table_only && (rc = check_output(&cfg, format, &out)) != 0)
         goto out;
     rc = FVI_EXIT_USAGE;
@@ -714,6 +814,12 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         rc = fvi_cli_error("%s", err);
         goto out;
     }
+    total_samples = run.samples.n;
+    if (shard.active) {
+        size_t shard_end;
+        inputs_id = fvi_samples_fingerprint(&run.samples); /* of the whole list, before the split */
+        keep_shard(&run.samples, &shard, cfg.quiet == 1, &shard_begin, &shard_end);
+    }
 
     alloc_results(&run);
     if (!table_only && !out.stream) {
@@ -744,7 +850,9 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
 
     rc = fvi_run_execute(&run);
 
-    if (cfg.save_state && save_states(&run, cfg.save_state, &err) < 0) {
+    if (cfg.save_state)
+        state_id = new_shard_id();
+    if (cfg.save_state && save_states(&run, cfg.save_state, state_id, &err) < 0) {
         fvi_log(FVEVAL_LOG_ERROR, "%s", err);
         free(err);
         err = NULL;
@@ -753,6 +861,9 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     char *finished = fvi_now_iso8601();
     json_t *doc = fvi_results_document(&run, argc + 1, argv - 1, started, finished);
     free(finished);
+    if (shard.active)
+        json_object_set_new(json_object_get(doc, "run"), "shard",
+                            shard_json(&shard, total_samples, shard_begin, inputs_id, state_id));
     if (run.journal_errno) {
         /* Stopped early: an output file now would hold a partial run that looks finished. */
         fvi_log(FVEVAL_LOG_ERROR, "%s not written; rerun with --resume when the journal can grow",
@@ -791,6 +902,9 @@ out:
     free(model_dir);
     free(started);
     free(err);
+    free(inputs_id);
+    free(state_id);
+    free(shard.source);
     return rc;
 }
 
@@ -866,15 +980,20 @@ static int merge_one_file(fvi_cli *cli, fvi_run *run, merge_seen *seen, const ch
         mr = &run->metrics[run->n_metrics++];
         memset(mr, 0, sizeof(*mr));
         mr->metric = m;
+        mr->workers = fvi_xcalloc(1, sizeof(*mr->workers));
+        fvi_result_init(&mr->corpus);
+    }
+    if (!mr->workers[0]) {
+        /* The first state of this metric: an instance to load every shard's state into.  A
+         * metric listed by the shards' results already has their options to compare with. */
         const char *spec = json_string_value(json_object_get(h, "options_spec"));
         mr->options = spec && *spec ? fvi_xstrdup(spec) : NULL;
-        mr->workers = fvi_xcalloc(1, sizeof(*mr->workers));
         mr->has_corpus = true;
-        fvi_result_init(&mr->corpus);
         mr->workers[0] = fvi_instance_new_env(m, mr->options, &run->env, err);
         if (!mr->workers[0])
             goto done;
-        mr->options_json = fvi_instance_options_json(mr->workers[0]);
+        if (!mr->options_json)
+            mr->options_json = fvi_instance_options_json(mr->workers[0]);
     }
     if (!json_equal(json_object_get(h, "options"), mr->options_json)) {
         *err = fvi_asprintf("%s: %s was run with other options than the other shards", path, name);
@@ -901,7 +1020,8 @@ static bool same_file(const char *a, const char *b)
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int state_files(const char *dir, fvi_strv *out, char **err)
+/* The .state files in @p dir; none is an error unless @p may_be_empty (a shard without set metrics). */
+static int state_files(const char *dir, fvi_strv *out, bool may_be_empty, char **err)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -914,16 +1034,312 @@ static int state_files(const char *dir, fvi_strv *out, char **err)
         if (fvi_str_has_suffix(e->d_name, ".state"))
             fvi_strv_push_owned(out, fvi_asprintf("%s/%s", dir, e->d_name));
     closedir(d);
-    if (out->n == before) {
+    if (out->n == before && !may_be_empty) {
         *err = fvi_asprintf("no .state files in '%s'", dir);
         return -EINVAL;
     }
     return 0;
 }
 
+/* ---- merge of shards' results (`fveval run --shard K/N`) ------------------------------------ */
+
+/* One shard's results document and its run.shard. */
+typedef struct shard_doc {
+    const char *path;
+    json_t *doc;
+    json_t *info; /* run.shard */
+    size_t index, count, total, first;
+    const char *inputs, *state; /* state: its state files' "shard", or NULL */
+} shard_doc;
+
+static bool json_size(json_t *o, const char *key, size_t *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return false;
+    *out = (size_t) json_integer_value(v);
+    return true;
+}
+
+static int load_shard_doc(const char *path, shard_doc *sd, char **err)
+{
+    json_error_t je;
+    sd->path = path;
+    sd->doc = json_load_file(path, 0, &je);
+    if (!sd->doc) {
+        *err = fvi_asprintf("merge: '%s' is not a results document: %s", path, je.text);
+        return -EINVAL;
+    }
+    sd->info = json_object_get(json_object_get(sd->doc, "run"), "shard");
+    if (!json_is_object(sd->info)) {
+        *err = fvi_asprintf("merge: '%s' holds the results of a whole run, not of a shard "
+                            "(`fveval run --shard K/N`)", path);
+        return -EINVAL;
+    }
+    sd->inputs = json_string_value(json_object_get(sd->info, "inputs"));
+    sd->state = json_string_value(json_object_get(sd->info, "state"));
+    if (!json_size(sd->info, "index", &sd->index) || !json_size(sd->info, "count", &sd->count) ||
+        !json_size(sd->info, "samples", &sd->total) || !json_size(sd->info, "first", &sd->first) ||
+        !sd->inputs || sd->index >= sd->count || !json_is_array(json_object_get(sd->doc, "samples"))) {
+        *err = fvi_asprintf("merge: '%s': its run.shard or samples are damaged", path);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int by_shard_index(const void *a, const void *b)
+{
+    const shard_doc *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* @p sd ran the same metrics (names, versions, options) as @p ref, or *err says how not. */
+static int same_metrics(const shard_doc *sd, const shard_doc *ref, char **err)
+{
+    json_t *a = json_object_get(json_object_get(ref->doc, "run"), "metrics");
+    json_t *b = json_object_get(json_object_get(sd->doc, "run"), "metrics");
+    const char *name;
+    json_t *ma;
+    json_object_foreach(a, name, ma) {
+        json_t *mb = json_object_get(b, name);
+        const char *va = json_string_value(json_object_get(ma, "version"));
+        const char *vb = json_string_value(json_object_get(mb, "version"));
+        if (!mb)
+            *err = fvi_asprintf("merge: '%s' ran %s, '%s' did not: shards must run the same metrics",
+                                ref->path, name, sd->path);
+        else if (!va || !vb || strcmp(va, vb) != 0)
+            *err = fvi_asprintf("merge: '%s' ran %s %s, '%s' ran %s %s: shards must run the same "
+                                "metric versions", ref->path, name, va ? va : "?", sd->path, name, vb ? vb : "?");
+        else if (!json_equal(json_object_get(ma, "options"), json_object_get(mb, "options")))
+            *err = fvi_asprintf("merge: '%s' and '%s' ran %s with different options", ref->path,
+                                sd->path, name);
+        if (*err)
+            return -EINVAL;
+    }
+    json_object_foreach(b, name, ma)
+        if (!json_object_get(a, name)) {
+            *err = fvi_asprintf("merge: '%s' ran %s, '%s' did not: shards must run the same metrics",
+                                sd->path, name, ref->path);
+            return -EINVAL;
+        }
+    return 0;
+}
+
+/*
+ * The shards (sorted by index) are one split of one input list, each once,
+ * none missing, with the samples the split gives them; else *err names the
+ * shards at fault.
+ */
+static int check_shard_set(shard_doc *docs, size_t n, char **err)
+{
+    qsort(docs, n, sizeof(*docs), by_shard_index);
+    const shard_doc *ref = &docs[0];
+    for (size_t i = 0; i < n; i++) {
+        const shard_doc *sd = &docs[i];
+        if (sd->count != ref->count) {
+            *err = fvi_asprintf("merge: '%s' is shard %zu/%zu, '%s' shard %zu/%zu: shards of different "
+                                "splits", ref->path, ref->index, ref->count, sd->path, sd->index, sd->count);
+            return -EINVAL;
+        }
+        if (sd->total != ref->total || strcmp(sd->inputs, ref->inputs) != 0) {
+            *err = fvi_asprintf("merge: '%s' and '%s' are shards of different inputs (%zu and %zu "
+                                "samples, or other files or fields)", ref->path, sd->path, ref->total, sd->total);
+            return -EINVAL;
+        }
+        if (i && sd->index == docs[i - 1].index) {
+            *err = fvi_asprintf("merge: '%s' and '%s' are both shard %zu/%zu", docs[i - 1].path, sd->path,
+                                sd->index, sd->count);
+            return -EINVAL;
+        }
+        if (same_metrics(sd, ref, err) < 0)
+            return -EINVAL;
+        size_t begin, end;
+        fvi_shard_range(sd->total, sd->index, sd->count, &begin, &end);
+        json_t *samples = json_object_get(sd->doc, "samples");
+        if (sd->first != begin || json_array_size(samples) != end - begin) {
+            *err = fvi_asprintf("merge: '%s' holds %zu samples from %zu; shard %zu/%zu of %zu samples is "
+                                "%zu from %zu", sd->path, json_array_size(samples), sd->first, sd->index,
+                                sd->count, sd->total, end - begin, begin);
+            return -EINVAL;
+        }
+    }
+    if (n == ref->count)
+        return 0;
+    /* Name every missing shard: the array tasks to look at (or resubmit). */
+    char *missing = NULL;
+    size_t k = 0, n_missing = 0;
+    for (size_t want = 0; want < ref->count; want++) {
+        if (k < n && docs[k].index == want) {
+            k++;
+            continue;
+        }
+        char *more = fvi_asprintf("%s%s%zu", missing ? missing : "", missing ? ", " : "", want);
+        free(missing);
+        missing = more;
+        n_missing++;
+    }
+    *err = fvi_asprintf("merge: shard%s %s of %zu missing (no results given for %s)", n_missing > 1 ? "s" : "",
+                        missing, ref->count, n_missing > 1 ? "them" : "it");
+    free(missing);
+    return -EINVAL;
+}
+
+/* The merged run's metrics, in the shards' order, each as loaded here. */
+static int shard_metrics(fvi_cli *cli, fvi_run *run, const shard_doc *ref, char **err)
+{
+    json_t *metrics = json_object_get(json_object_get(ref->doc, "run"), "metrics");
+    const char *name;
+    json_t *mi;
+    json_object_foreach(metrics, name, mi) {
+        const fvi_metric *m = fvi_registry_find(&cli->reg, name);
+        const char *version = json_string_value(json_object_get(mi, "version"));
+        if (!m) {
+            *err = fvi_asprintf("merge: %s (in '%s') is not available here", name, ref->path);
+            return -EINVAL;
+        }
+        if (!version || strcmp(version, m->desc->version) != 0) {
+            *err = fvi_asprintf("merge: '%s' was scored by %s %s, but %s is loaded", ref->path, name,
+                                version ? version : "?", m->desc->version);
+            return -EINVAL;
+        }
+        run->metrics = fvi_xrealloc(run->metrics, (run->n_metrics + 1) * sizeof(*run->metrics));
+        fvi_metric_run *mr = &run->metrics[run->n_metrics++];
+        memset(mr, 0, sizeof(*mr));
+        mr->metric = m;
+        mr->workers = fvi_xcalloc(1, sizeof(*mr->workers));
+        mr->options_json = json_deep_copy(json_object_get(mi, "options"));
+        fvi_result_init(&mr->corpus);
+    }
+    return 0;
+}
+
+/* Every shard's samples and per-sample results, in input order. */
+static int shard_samples(fvi_run *run, const shard_doc *docs, size_t n, char **err)
+{
+    size_t total = docs[0].total, nm = run->n_metrics;
+    /* check_shard_set() saw the shards' samples add up to the whole list */
+    run->samples.v = fvi_xcalloc(total + 1, sizeof(*run->samples.v));
+    run->samples.n = total;
+    alloc_results(run);
+    size_t i = 0;
+    for (size_t d = 0; d < n; d++) {
+        size_t j;
+        json_t *ps;
+        json_array_foreach(json_object_get(docs[d].doc, "samples"), j, ps) {
+            json_t *fields = json_deep_copy(ps);
+            json_object_del(fields, "index");
+            json_object_del(fields, "role");
+            json_object_del(fields, "warnings");
+            json_object_del(fields, "results");
+            const char *role = json_string_value(json_object_get(ps, "role"));
+            fvi_sample *s = fvi_sample_new((int64_t) i, fields, role && strcmp(role, "reference") == 0);
+            fvi_sample_adopt_warnings(s, json_object_get(ps, "warnings"));
+            run->samples.v[i] = s;
+            const char *name;
+            json_t *r;
+            json_object_foreach(json_object_get(ps, "results"), name, r) {
+                long m = metric_index(run, name);
+                fvi_result *res = &run->results[i * nm + (size_t) (m < 0 ? 0 : m)];
+                if (m < 0 || !fvi_result_from_json(res, r)) {
+                    *err = fvi_asprintf("merge: '%s': sample %zu has a damaged result of %s", docs[d].path,
+                                        i, name);
+                    return -EINVAL;
+                }
+                run->has_result[i * nm + (size_t) m] = true;
+                if (res->error)
+                    run->sample_failed[i] = true;
+            }
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* The "shard" id in state file @p path's header, or NULL (caller frees). */
+static char *state_shard_id(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *line = NULL, *id = NULL;
+    size_t cap = 0;
+    if (fp && getline(&line, &cap, fp) > 0) {
+        json_t *h = json_loads(line, 0, NULL);
+        const char *s = json_string_value(json_object_get(h, "shard"));
+        id = s ? fvi_xstrdup(s) : NULL;
+        json_decref(h);
+    }
+    free(line);
+    if (fp)
+        fclose(fp);
+    return id;
+}
+
+/*
+ * Put the state files in shard order (merged in input order, a set metric's
+ * accumulated values come out as in one run) and check that each belongs to
+ * one of the shards.
+ */
+static int order_states(fvi_strv *files, const shard_doc *docs, size_t n, char **err)
+{
+    size_t *owner = fvi_xcalloc(files->n + 1, sizeof(size_t));
+    for (size_t f = 0; f < files->n; f++) {
+        char *id = state_shard_id(files->v[f]);
+        owner[f] = n;
+        for (size_t d = 0; id && d < n; d++)
+            if (docs[d].state && strcmp(docs[d].state, id) == 0)
+                owner[f] = d;
+        free(id);
+        if (owner[f] == n) {
+            *err = fvi_asprintf("merge: '%s' is the state of none of the given shards' runs (another "
+                                "run, or a shard whose results are not given)", files->v[f]);
+            free(owner);
+            return -EINVAL;
+        }
+    }
+    /* Insertion sort by owner, stable: a few files per shard. */
+    for (size_t f = 1; f < files->n; f++)
+        for (size_t g = f; g > 0 && owner[g - 1] > owner[g]; g--) {
+            size_t o = owner[g];
+            owner[g] = owner[g - 1];
+            owner[g - 1] = o;
+            char *p = files->v[g];
+            files->v[g] = files->v[g - 1];
+            files->v[g - 1] = p;
+        }
+    free(owner);
+    return 0;
+}
+
+/* Each shard's state of each set metric (or corpus aggregate) was loaded, or *err names one missing. */
+static int check_states_complete(const fvi_run *run, const merge_seen *seen, const shard_doc *docs,
+                                 size_t n, char **err)
+{
+    for (size_t m = 0; m < run->n_metrics; m++) {
+        const fvi_metric_run *mr = &run->metrics[m];
+        const fveval_plugin *d = mr->metric->desc;
+        if (!(d->flags & FVEVAL_PLUGIN_SET_METRIC) && !d->finalize)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            char *key = docs[k].state ? fvi_asprintf("%s %s", mr->metric->name, docs[k].state) : NULL;
+            bool found = key && fvi_strv_contains(&seen->keys, key);
+            free(key);
+            if (found)
+                continue;
+            *err = docs[k].state
+                       ? fvi_asprintf("merge: the saved state of %s for shard %zu/%zu ('%s') is missing: give "
+                                      "its --save-state directory", mr->metric->name, docs[k].index,
+                                      docs[k].count, docs[k].path)
+                       : fvi_asprintf("merge: shard %zu/%zu ('%s') was run without --save-state, so its part "
+                                      "of %s cannot be merged", docs[k].index, docs[k].count, docs[k].path,
+                                      mr->metric->name);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
 int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
 {
-    fvi_strv dirs = {0}, files = {0};
+    fvi_strv dirs = {0}, files = {0}, results = {0};
     const char *output = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
@@ -931,15 +1347,25 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
                 return fvi_cli_error("merge: %s needs a value", argv[i]);
             output = argv[++i];
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs("Usage: fveval merge STATE_DIR... -o FILE\n"
-                  "Load the set-metric states that `fveval run --save-state DIR` wrote for each\n"
-                  "shard, merge them and finalize: the corpus results of one run over all samples.\n",
+            fputs("Usage: fveval merge [SHARD_RESULTS...] [STATE_DIR...] -o FILE\n"
+                  "Join the shards of one run: the results files of `fveval run --shard K/N` (every\n"
+                  "shard, each once) and the directories their --save-state wrote.  The output is\n"
+                  "the document one run over all samples writes: samples in input order, summary\n"
+                  "recomputed, set metrics finalized from the merged state.  Given only state\n"
+                  "directories, it writes the corpus results alone.\n",
                   stdout);
             return FVI_EXIT_OK;
         } else if (argv[i][0] == '-') {
             return fvi_cli_error("merge: unknown option '%s'", argv[i]);
         } else {
-            fvi_strv_push(&dirs, argv[i]);
+            struct stat st;
+            if (stat(argv[i], &st) < 0) {
+                int rc = fvi_cli_error("merge: cannot read '%s': %s", argv[i], strerror(errno));
+                fvi_strv_free(&dirs);
+                fvi_strv_free(&results);
+                return rc;
+            }
+            fvi_strv_push(S_ISDIR(st.st_mode) ? &dirs : &results, argv[i]);
         }
     }
     int rc = FVI_EXIT_USAGE;
@@ -947,8 +1373,9 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
     fvi_run run = {.jobs = 1, .env = {.device = "cpu"}};
     merge_seen seen = {0};
     fvi_output dest = {0};
-    if (!dirs.n || !output) {
-        rc = fvi_cli_error("merge: give one or more state directories and -o FILE");
+    shard_doc *docs = fvi_xcalloc(results.n + 1, sizeof(*docs));
+    if ((!dirs.n && !results.n) || !output) {
+        rc = fvi_cli_error("merge: give the shards' results files or state directories, and -o FILE");
         goto out;
     }
     if (fvi_output_open(output, &dest, &err) < 0) {
@@ -956,7 +1383,7 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < dirs.n; i++)
-        if (state_files(dirs.v[i], &files, &err) < 0) {
+        if (state_files(dirs.v[i], &files, results.n > 0, &err) < 0) {
             rc = fvi_cli_error("%s", err);
             goto out;
         }
@@ -968,15 +1395,35 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
                 goto out;
             }
     fvi_cli_scan(cli);
+    for (size_t i = 0; i < results.n; i++)
+        if (load_shard_doc(results.v[i], &docs[i], &err) < 0) {
+            rc = fvi_cli_error("%s", err);
+            goto out;
+        }
+    if (results.n && (check_shard_set(docs, results.n, &err) < 0 || shard_metrics(cli, &run, &docs[0], &err) < 0 ||
+                      shard_samples(&run, docs, results.n, &err) < 0 ||
+                      order_states(&files, docs, results.n, &err) < 0)) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
     for (size_t i = 0; i < files.n; i++)
         if (merge_one_file(cli, &run, &seen, files.v[i], &err) < 0) {
             rc = fvi_cli_error("%s", err);
             goto out;
         }
-    rc = fvi_run_execute(&run); /* no samples: merges nothing further, finalizes each */
+    if (results.n && check_states_complete(&run, &seen, docs, results.n, &err) < 0) {
+        rc = fvi_cli_error("%s", err);
+        goto out;
+    }
+    rc = fvi_run_finalize(&run); /* nothing to score: every sample's results came from its shard */
     char *finished = fvi_now_iso8601();
     json_t *doc = fvi_results_document(&run, argc + 1, argv - 1, started, finished);
     free(finished);
+    if (results.n) {
+        json_t *merged = json_object();
+        json_object_set_new(merged, "shards", json_integer((json_int_t) docs[0].count));
+        json_object_set_new(json_object_get(doc, "run"), "merged", merged);
+    }
     char *text = json_dumps(doc, JSON_INDENT(2));
     if (fvi_output_write(&dest, text, &err) < 0) {
         fvi_log(FVEVAL_LOG_ERROR, "%s", err);
@@ -989,6 +1436,10 @@ int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv)
 out:
     fvi_run_free(&run);
     fvi_output_free(&dest);
+    for (size_t i = 0; i < results.n; i++)
+        json_decref(docs[i].doc);
+    free(docs);
+    fvi_strv_free(&results);
     fvi_strv_free(&dirs);
     fvi_strv_free(&files);
     fvi_strv_free(&seen.keys);
