@@ -35,10 +35,8 @@ static unsigned series_colour(size_t i)
 
 int fvi_chart_bins(size_t n)
 {
-    /* The square-root rule, kept between 5 (a shape at all) and 50 (bars
-     * still a few pixels wide with several runs side by side). */
-    int bins = (int) ceil(sqrt((double) n));
-    return bins < 5 ? 5 : bins > 50 ? 50 : bins;
+    double bins = ceil(sqrt((double) n));
+    return bins < FVI_CHART_MIN_BINS ? FVI_CHART_MIN_BINS : bins > FVI_CHART_MAX_BINS ? FVI_CHART_MAX_BINS : (int) bins;
 }
 
 /* A 1, 2 or 5 times a power of ten step giving about @p target ticks over @p range. */

@@ -948,7 +948,7 @@ static int write_charts(fvi_buf *b, const report *rp, stats *st, char **err)
     else
         fvi_buf_printf(b, "<p class=\"note\">Bars: samples per score bin (%d to %d bins, every scored sample); "
                           "dashed line: the mean; the bar above: mean &plusmn; one standard deviation.</p>\n",
-                       fvi_chart_bins(0), fvi_chart_bins((size_t) -1));
+                       FVI_CHART_MIN_BINS, FVI_CHART_MAX_BINS);
     return 0;
 }
 
@@ -1206,8 +1206,9 @@ static void provenance_row(fvi_buf *b, const report *rp, const char *heading, ch
         fvi_buf_printf(b, "<td class=\"long%s\">", diff ? " diff" : "");
         html_escaped(b, values[k]);
         fvi_buf_puts(b, "</td>");
-        free(values[k]);
     }
+    for (size_t k = 0; k < rp->n_runs; k++)
+        free(values[k]);
     fvi_buf_puts(b, "</tr>\n");
 }
 

@@ -48,7 +48,11 @@ int fvi_chart_histogram(const char *title, const char *x_label, const fvi_chart_
                         size_t n_series, int width, int height, fvi_chart_format format, fvi_buf *out,
                         char **err);
 
-/* How many bins the histogram of at most @p n values per series has. */
+/* How many bins the histogram of at most @p n values per series has: the
+ * square-root rule, kept between a shape at all and bars still a few pixels
+ * wide with several runs side by side. */
+#define FVI_CHART_MIN_BINS 5
+#define FVI_CHART_MAX_BINS 50
 int fvi_chart_bins(size_t n);
 
 #endif
