@@ -36,8 +36,8 @@ static const char report_usage[] =
     "                           (default), their video path, or the video's file name\n"
     "                           without directory and extension\n"
     "  --size WIDTHxHEIGHT      the image size of png and svg (default 1600 or 800 wide)\n"
-    "  --page-size N            table rows per page (default 100); sorting and filtering\n"
-    "                           use every row\n"
+    "  --page-size N            rows per page of the per-sample table (default 100);\n"
+    "                           sorting and filtering use every row\n"
     "\n"
     "Histograms and statistics use every scored sample; the tables show N rows a page.\n"
     "Exit status: 0 written; 1 the output could not be written; 2 unusable arguments\n"
@@ -1110,10 +1110,95 @@ static json_t *problems_table(const report *rp, int page_size, size_t *counts /*
     return table_spec("problems", cols, rows, page_size);
 }
 
-static void write_problems(fvi_buf *b, const report *rp, json_t *tables, int page_size)
+/* The list of problems pages shorter than the samples table: it comes first, and is a detail. */
+#define PROBLEMS_PAGE 20
+/* Distinct reasons listed with their counts (the most frequent); the rest are in the list below them. */
+#define MAX_REASONS 30
+
+typedef struct reason_group {
+    const char *key;
+    json_t *counts;
+    size_t first, total;
+} reason_group;
+
+static int cmp_reason_group(const void *a, const void *b)
+{
+    const reason_group *x = a, *y = b;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* Skips and errors grouped by metric and reason, with a count per run: what went wrong, at a glance. */
+static void write_reasons(fvi_buf *b, const report *rp)
+{
+    json_t *groups = json_object(); /* "metric\x1fkind\x1freason" -> [count per run] */
+    for (size_t k = 0; k < rp->n_runs; k++)
+        for (size_t i = 0; i < rp->runs[k].n_samples; i++)
+            for (size_t m = 0; m < rp->n_metrics; m++) {
+                const cell *c = &rp->runs[k].samples[i].cells[m];
+                if (c->state == CELL_SCORE || c->state == CELL_ABSENT)
+                    continue;
+                char *key = fvi_asprintf("%s\x1f%s\x1f%s", rp->metrics[m].name, cell_kind[c->state], c->reason);
+                json_t *counts = json_object_get(groups, key);
+                if (!counts) {
+                    counts = json_array();
+                    for (size_t r = 0; r < rp->n_runs; r++)
+                        json_array_append_new(counts, json_integer(0));
+                    json_object_set_new(groups, key, counts);
+                }
+                json_t *n = json_array_get(counts, k);
+                json_integer_set(n, json_integer_value(n) + 1);
+                free(key);
+            }
+    /* Most frequent first; ties in order of first appearance. */
+    size_t total = json_object_size(groups), n = 0;
+    reason_group *order = fvi_xcalloc(total + 1, sizeof(*order));
+    const char *key;
+    json_t *counts;
+    json_object_foreach(groups, key, counts) {
+        order[n] = (reason_group){key, counts, n, 0};
+        for (size_t k = 0; k < rp->n_runs; k++)
+            order[n].total += (size_t) json_integer_value(json_array_get(counts, k));
+        n++;
+    }
+    qsort(order, n, sizeof(*order), cmp_reason_group);
+    fvi_buf_puts(b, "<div class=\"wrap\"><table class=\"reasons\">\n<thead><tr><th>metric</th><th>kind</th>"
+                    "<th>reason</th>");
+    for (size_t k = 0; k < rp->n_runs; k++) {
+        fvi_buf_puts(b, "<th>");
+        run_heading(b, rp, k);
+        fvi_buf_puts(b, "</th>");
+    }
+    fvi_buf_puts(b, "</tr></thead>\n<tbody>\n");
+    for (size_t g = 0; g < n && g < MAX_REASONS; g++) {
+        key = order[g].key;
+        counts = order[g].counts;
+        const char *kind = strchr(key, '\x1f') + 1, *reason = strchr(kind, '\x1f') + 1;
+        char *metric = fvi_xstrndup(key, (size_t) (kind - 1 - key)), *kind_s = fvi_xstrndup(kind, (size_t) (reason - 1 - kind));
+        fvi_buf_puts(b, "<tr><td>");
+        html_escaped(b, metric);
+        fvi_buf_printf(b, "</td><td class=\"st-%s\">%s</td><td class=\"long\">", strcmp(kind_s, "error") == 0 ? "error" : "skipped",
+                       kind_s);
+        html_escaped(b, reason);
+        fvi_buf_puts(b, "</td>");
+        for (size_t k = 0; k < rp->n_runs; k++)
+            fvi_buf_printf(b, "<td class=\"num\">%lld</td>", (long long) json_integer_value(json_array_get(counts, k)));
+        fvi_buf_puts(b, "</tr>\n");
+        free(metric);
+        free(kind_s);
+    }
+    fvi_buf_puts(b, "</tbody></table></div>\n");
+    if (total > MAX_REASONS)
+        fvi_buf_printf(b, "<p class=\"note\">%zu more distinct reasons in the list below.</p>\n", total - MAX_REASONS);
+    free(order);
+    json_decref(groups);
+}
+
+static void write_problems(fvi_buf *b, const report *rp, json_t *tables)
 {
     size_t *counts = fvi_xcalloc(rp->n_runs * 3, sizeof(*counts));
-    json_t *spec = problems_table(rp, page_size, counts);
+    json_t *spec = problems_table(rp, PROBLEMS_PAGE, counts);
     fvi_buf_puts(b, "<h2 id=\"problems\">Skipped and failed samples</h2>\n<ul>\n");
     for (size_t k = 0; k < rp->n_runs; k++) {
         fvi_buf_puts(b, "<li>");
@@ -1123,7 +1208,10 @@ static void write_problems(fvi_buf *b, const report *rp, json_t *tables, int pag
     }
     fvi_buf_puts(b, "</ul>\n");
     if (json_array_size(json_object_get(spec, "rows"))) {
-        fvi_buf_puts(b, "<div id=\"problems-table\"></div>\n");
+        write_reasons(b, rp);
+        fvi_buf_printf(b, "<p class=\"note\">Every skipped or failed result and every sample warning, %d a "
+                          "page:</p>\n<div id=\"problems-table\"></div>\n",
+                       PROBLEMS_PAGE);
         json_object_set_new(spec, "id", json_string("problems-table"));
         json_array_append_new(tables, spec);
     } else {
@@ -1300,6 +1388,9 @@ static int write_page(fvi_buf *b, const report *rp, stats *st, int page_size, ch
         html_escaped(b, rp->runs[k].label);
     }
     fvi_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>fveval report</h1>\n", page_css);
+    fvi_buf_puts(b, "<nav><a href=\"#summary\">Summary</a> &middot; <a href=\"#charts\">Score distributions</a> "
+                    "&middot; <a href=\"#problems\">Skipped and failed</a> &middot; <a href=\"#samples\">Per-sample "
+                    "scores</a> &middot; <a href=\"#provenance\">Provenance</a></nav>\n");
     write_runs(b, rp);
     fvi_buf_puts(b, "<p class=\"note\">Histograms and statistics use every scored sample; the tables show "
                     "one page of rows at a time (sorting and filtering cover all rows).</p>\n");
@@ -1307,7 +1398,7 @@ static int write_page(fvi_buf *b, const report *rp, stats *st, int page_size, ch
     if (write_charts(b, rp, st, err) < 0)
         return -1;
     json_t *tables = json_array();
-    write_problems(b, rp, tables, page_size);
+    write_problems(b, rp, tables);
     write_samples(b, rp, tables, page_size);
     write_provenance(b, rp);
     json_t *data = json_pack("{s:f, s:o}", "tol", DIFF_TOLERANCE, "tables", tables);

@@ -155,8 +155,23 @@ def check_data(page_path, docs):
             want += sum(1 for r in s["results"].values() if not isinstance(expected_cell(doc, r), float))
     got = len(problems["rows"]) if problems else 0
     check(got == want, "%d problem rows, want %d" % (got, want))
-    # static summary: mean and std per metric and run, as computed from the file
     tree = Tree(page).root
+    # skips and errors by reason, a count per run
+    groups = {}
+    for k, doc in enumerate(docs):
+        for s in generated(doc):
+            for m, r in s["results"].items():
+                c = expected_cell(doc, r)
+                if not isinstance(c, float):
+                    groups.setdefault((m, c[0], c[1]), [0] * len(docs))[k] += 1
+    reasons = tree.find("table", **{"class": "reasons"})
+    got_groups = {}
+    for tr in reasons.find("tbody").all("tr") if reasons else []:
+        tds = [td.content() for td in tr.all("td")]
+        got_groups[tuple(tds[:3])] = [int(n) for n in tds[3:]]
+    top = sorted(groups.items(), key=lambda g: -sum(g[1]))[:30]  # most frequent first, stable
+    check(list(got_groups.items()) == top, "reasons: %r, want %r" % (got_groups, top))
+    # static summary: mean and std per metric and run, as computed from the file
     summary = tree.find("table", **{"class": "summary"})
     for tr in summary.find("tbody").all("tr"):
         name = tr.find("th").content()

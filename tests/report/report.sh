@@ -42,6 +42,8 @@ expect_rc 0 $F report big.json -o big.html && $CHECK data big.html big.json && p
 size=$(wc -c < big.html)
 [ "$size" -lt 4000000 ] && pass "10 000 samples: $size bytes" || fail "10 000 samples make a $size byte page"
 grep -q '10000 rows, 100 a page' big.html && pass "the page says it pages" || fail "no paging note"
+grep -q '22 more distinct reasons in the list below' big.html && pass "the 30 most frequent reasons, and how many more" \
+    || fail "no note of the reasons left out"
 echo "10 000 samples: $(( $(date +%s) - start )) s"
 
 # ---- a real run's results ----
