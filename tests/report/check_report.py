@@ -3,7 +3,8 @@
 """Checks of `fveval report` output against the results files it was made from.
 
   check_report.py data REPORT.html RESULTS.json...   the page's data and static tables
-  check_report.py dom DOM.html PAGE_SIZE RESULTS.json...  the tables a browser drew
+  check_report.py dom DOM.html PAGE_SIZE [sort=COLUMN:asc|desc] RESULTS.json...
+                                                     the tables a browser drew (sorted)
   check_report.py pixels SHOT.png MIN_PIXELS RRGGBB...   a screenshot shows these colours
   check_report.py png CHART.png WIDTH HEIGHT RRGGBB     a chart image
 """
@@ -198,7 +199,29 @@ def check_data(page_path, docs):
     print("data: %d cells, %d problem rows checked" % (checked, got))
 
 
-def check_dom(dom_path, page_size, docs):
+def js_order(rows, col, desc):
+    """The order the page's script sorts rows by column col: numbers, then statuses, then absent."""
+    import functools
+
+    def rank(v):
+        return 0 if isinstance(v, (int, float, str)) else 1 if isinstance(v, list) else 2
+
+    def cmp(a, b):
+        va, vb = rows[a][col], rows[b][col]
+        if rank(va) != rank(vb):
+            return rank(va) - rank(vb)
+        d = 0
+        if rank(va) == 0:
+            d = (va > vb) - (va < vb)
+        elif rank(va) == 1:
+            d = (va[0] > vb[0]) - (va[0] < vb[0])
+        if desc:
+            d = -d
+        return d or a - b
+    return sorted(range(len(rows)), key=functools.cmp_to_key(cmp))
+
+
+def check_dom(dom_path, page_size, docs, sort=None):
     tree = Tree(open(dom_path, encoding="utf-8").read()).root
     data = load_data(open(dom_path, encoding="utf-8").read())
     container = tree.find("div", id="samples-table")
@@ -214,7 +237,13 @@ def check_dom(dom_path, page_size, docs):
     check(("of %d," % n) in info, "the pager says %r" % info)
     heads = [th.content() for th in container.find("thead").all("th") if th.attrs.get("class", "").startswith("sortable")]
     check(heads == [c["h"] for c in spec["cols"]], "headings %r" % heads)
-    for tr, want in zip(rows, spec["rows"]):
+    want_rows = spec["rows"]
+    if sort:
+        col, direction = int(sort[0]), sort[1]
+        want_rows = [spec["rows"][i] for i in js_order(spec["rows"], col, direction == "desc")]
+        th = [t for t in container.find("thead").all("th") if t.attrs.get("class", "").startswith("sortable")][col]
+        check(th.attrs["class"] == "sortable " + direction, "the sorted heading is marked %r" % th.attrs["class"])
+    for tr, want in zip(rows, want_rows):
         tds = list(tr.all("td"))
         check(len(tds) == len(want), "row %s: %d cells" % (want[0], len(tds)))
         for td, v, col in zip(tds, want, spec["cols"]):
@@ -272,7 +301,11 @@ def main():
     if mode == "data":
         check_data(args[0], [json.load(open(p)) for p in args[1:]])
     elif mode == "dom":
-        check_dom(args[0], int(args[1]), [json.load(open(p)) for p in args[2:]])
+        sort = args[2].split(":") if args[2].startswith("sort=") else None
+        if sort:
+            sort[0] = sort[0][len("sort="):]
+            args = args[:2] + args[3:]
+        check_dom(args[0], int(args[1]), [json.load(open(p)) for p in args[2:]], sort)
     elif mode == "pixels":
         check_pixels(args[0], int(args[1]), args[2:])
     elif mode == "png":

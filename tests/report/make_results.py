@@ -8,6 +8,7 @@ make_results.py DIR: writes in DIR
   b.json    schema 1 (skip reasons and errors inside details), the same
             samples with other scores, one sample fewer
   big.json  schema 2, 10 000 samples, 50 distinct skip reasons
+  bigb.json big.json's schema 1 counterpart with other scores, one sample fewer
 """
 import json
 import os
@@ -74,7 +75,7 @@ def document(n, seed, schema=2, shift=0.0, drop=None):
 def main():
     out = sys.argv[1]
     docs = {"a.json": document(40, 1), "b.json": document(40, 2, schema=1, shift=1.0, drop=9),
-            "big.json": document(10000, 3)}
+            "big.json": document(10000, 3), "bigb.json": document(10000, 4, schema=1, shift=1.0, drop=9)}
     for name, doc in docs.items():
         with open(os.path.join(out, name), "w") as f:
             json.dump(doc, f, indent=1)
