@@ -1215,7 +1215,11 @@ static void write_problems(fvi_buf *b, const report *rp, json_t *tables)
         json_object_set_new(spec, "id", json_string("problems-table"));
         json_array_append_new(tables, spec);
     } else {
-        fvi_buf_puts(b, "<p>Every sample was scored by every metric, without warnings.</p>\n");
+        size_t n_samples = 0;
+        for (size_t k = 0; k < rp->n_runs; k++)
+            n_samples += rp->runs[k].n_samples;
+        fvi_buf_puts(b, n_samples ? "<p>Every sample was scored by every metric, without warnings.</p>\n"
+                                  : "<p>No samples.</p>\n");
         json_decref(spec);
     }
     free(counts);
