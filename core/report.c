@@ -1059,7 +1059,7 @@ static json_t *samples_table(const report *rp, int page_size)
         }
         json_array_append_new(rows, row);
     }
-    return table_spec("samples", cols, rows, page_size);
+    return table_spec("samples-table", cols, rows, page_size);
 }
 
 /* Skipped and failed results and sample warnings, one row each. */
@@ -1107,7 +1107,7 @@ static json_t *problems_table(const report *rp, int page_size, size_t *counts /*
             }
         }
     }
-    return table_spec("problems", cols, rows, page_size);
+    return table_spec("problems-table", cols, rows, page_size);
 }
 
 /* The list of problems pages shorter than the samples table: it comes first, and is a detail. */
@@ -1212,7 +1212,6 @@ static void write_problems(fvi_buf *b, const report *rp, json_t *tables)
         fvi_buf_printf(b, "<p class=\"note\">Every skipped or failed result and every sample warning, %d a "
                           "page:</p>\n<div id=\"problems-table\"></div>\n",
                        PROBLEMS_PAGE);
-        json_object_set_new(spec, "id", json_string("problems-table"));
         json_array_append_new(tables, spec);
     } else {
         size_t n_samples = 0;
@@ -1250,7 +1249,6 @@ static void write_samples(fvi_buf *b, const report *rp, json_t *tables, int page
         fvi_buf_printf(b, " %zu reference-only samples are not listed (only set metrics see them).", n_ref);
     fvi_buf_puts(b, "</p>\n<noscript><p>The tables need JavaScript.</p></noscript>\n<div id=\"samples-table\"></div>\n");
     json_t *spec = samples_table(rp, page_size);
-    json_object_set_new(spec, "id", json_string("samples-table"));
     json_array_append_new(tables, spec);
 }
 

@@ -24,6 +24,9 @@ expect_rc 0 $F report a.json -o - && contains "<!DOCTYPE html>" && pass "-o - wr
 expect_rc 0 $F report a.json --metric test.mse -o mse.html && ! grep -q 'data-metric="test.psnr"' mse.html \
     && grep -q 'data-metric="test.mse"' mse.html && pass "--metric limits the page" || fail "--metric"
 
+expect_rc 0 $F report a.json --page-size 7 -o p7.html && grep -q '"id":"samples-table","page":7' p7.html \
+    && grep -q '40 rows, 7 a page' p7.html && pass "--page-size" || fail "--page-size"
+
 # ---- matching samples of several files ----
 expect_rc 0 $F report a.json b.json --match stem -o stem.html && $CHECK data stem.html a.json b.json && pass "--match stem"
 sed 's/clip00004.mp4/clip00003.mp4/' a.json > dup.json
