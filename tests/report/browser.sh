@@ -16,9 +16,9 @@ $PY "$top_srcdir/tests/report/make_results.py" . || exit 99
 
 # browse PAGE: screenshot PAGE.png, the drawn DOM in PAGE.dom, the console in PAGE.log
 browse() {
-    # The wrapper script of Debian's chromium runs as root only with --no-sandbox;
-    # a profile of its own keeps the test away from the user's.
-    timeout 120 chromium --headless --disable-gpu --no-sandbox --no-first-run \
+    # Debian's chromium runs as root only with --no-sandbox; a profile and a
+    # HOME of its own keep the test away from the user's.
+    HOME="$TMPDIR_TEST" timeout 120 chromium --headless --disable-gpu --no-sandbox --no-first-run \
         --user-data-dir="$TMPDIR_TEST/profile" --window-size=1280,1400 \
         --virtual-time-budget=5000 --enable-logging=stderr --v=0 \
         --screenshot="$TMPDIR_TEST/$1.png" --dump-dom "file://$TMPDIR_TEST/$1" \
