@@ -1285,14 +1285,17 @@ static char *value_text(json_t *v)
     return s ? s : fvi_xstrdup("");
 }
 
-/* One row: a value per run, highlighted where it differs from run 1's. */
-static void provenance_row(fvi_buf *b, const report *rp, const char *heading, char **values)
+/*
+ * One row: a value per run, highlighted where it differs from run 1's when
+ * @p compare (not for values that differ between any two runs: file names, times).
+ */
+static void provenance_row(fvi_buf *b, const report *rp, const char *heading, char **values, bool compare)
 {
     fvi_buf_puts(b, "<tr><th>");
     html_escaped(b, heading);
     fvi_buf_puts(b, "</th>");
     for (size_t k = 0; k < rp->n_runs; k++) {
-        bool diff = k && strcmp(values[k], values[0]) != 0;
+        bool diff = compare && k && strcmp(values[k], values[0]) != 0;
         fvi_buf_printf(b, "<td class=\"long%s\">", diff ? " diff" : "");
         html_escaped(b, values[k]);
         fvi_buf_puts(b, "</td>");
@@ -1308,7 +1311,8 @@ static void write_provenance(fvi_buf *b, const report *rp)
     char **values = fvi_xcalloc(K, sizeof(*values));
     fvi_buf_puts(b, "<h2 id=\"provenance\">Provenance</h2>\n");
     if (K > 1)
-        fvi_buf_puts(b, "<p class=\"note\">Values that differ from run 1 are highlighted.</p>\n");
+        fvi_buf_puts(b, "<p class=\"note\">Values that differ from run 1 are highlighted (file names and "
+                        "times always do, and are not).</p>\n");
     fvi_buf_puts(b, "<div class=\"wrap\"><table class=\"provenance\">\n<thead><tr><th></th>");
     for (size_t k = 0; k < K; k++) {
         fvi_buf_puts(b, "<th>");
@@ -1318,18 +1322,19 @@ static void write_provenance(fvi_buf *b, const report *rp)
     fvi_buf_puts(b, "</tr></thead>\n<tbody>\n");
     for (size_t k = 0; k < K; k++)
         values[k] = fvi_xstrdup(rp->runs[k].label);
-    provenance_row(b, rp, "results file", values);
+    provenance_row(b, rp, "results file", values, false);
     static const struct {
         const char *heading, *object, *key;
+        bool compare;
     } fields[] = {
-        {"fveval version", "fveval", "version"}, {"results schema", "fveval", "schema"},
-        {"started", "run", "started"},           {"finished", "run", "finished"},
-        {"device", "run", "device"},             {"jobs", "run", "jobs"},
+        {"fveval version", "fveval", "version", true}, {"results schema", "fveval", "schema", true},
+        {"started", "run", "started", false},          {"finished", "run", "finished", false},
+        {"device", "run", "device", true},             {"jobs", "run", "jobs", true},
     };
     for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
         for (size_t k = 0; k < K; k++)
             values[k] = value_text(json_object_get(json_object_get(rp->runs[k].doc, fields[f].object), fields[f].key));
-        provenance_row(b, rp, fields[f].heading, values);
+        provenance_row(b, rp, fields[f].heading, values, fields[f].compare);
     }
     for (size_t k = 0; k < K; k++) {
         fvi_buf cmd = {0};
@@ -1342,10 +1347,10 @@ static void write_provenance(fvi_buf *b, const report *rp)
         }
         values[k] = cmd.p ? cmd.p : fvi_xstrdup("");
     }
-    provenance_row(b, rp, "command", values);
+    provenance_row(b, rp, "command", values, true);
     for (size_t k = 0; k < K; k++)
         values[k] = fvi_asprintf("%zu generated, %zu reference-only", rp->runs[k].n_samples, rp->runs[k].n_reference);
-    provenance_row(b, rp, "samples", values);
+    provenance_row(b, rp, "samples", values, true);
     static const char *const metric_fields[] = {"version", "options", "kind", "path"};
     for (size_t m = 0; m < rp->n_metrics; m++)
         for (size_t f = 0; f < sizeof(metric_fields) / sizeof(metric_fields[0]); f++) {
@@ -1356,7 +1361,7 @@ static void write_provenance(fvi_buf *b, const report *rp)
             }
             char *heading = fvi_asprintf("%s %s", rp->metrics[m].name,
                                          strcmp(metric_fields[f], "path") == 0 ? "plugin" : metric_fields[f]);
-            provenance_row(b, rp, heading, values);
+            provenance_row(b, rp, heading, values, true);
             free(heading);
         }
     fvi_buf_puts(b, "</tbody></table></div>\n");

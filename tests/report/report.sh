@@ -17,6 +17,7 @@ expect_rc 0 $F report a.json -o a.html && $CHECK data a.html a.json && pass "one
 expect_rc 0 $F report a.json b.json -o ab.html && $CHECK data ab.html a.json b.json && pass "schema 2 vs schema 1: one column per run, deltas"
 grep -q 'class="long diff">1.2</td>' ab.html && pass "provenance: a different metric version is highlighted" \
     || fail "provenance difference not highlighted"
+grep -q 'class="long diff">b.json</td>' ab.html && fail "provenance: file names highlighted" || pass "file names not highlighted"
 grep -q '<b>bad</b>' ab.html && fail "text from the results reached the page unescaped" || pass "text escaped"
 # The default name, as `fveval run`'s results.json.
 mkdir def && (cd def && $F report ../a.json) && [ -s def/report.html ] && pass "default -o report.html" || fail "no report.html"
