@@ -19,5 +19,6 @@ void fvi_cli_free(fvi_cli *cli);
 int fvi_cmd_run(fvi_cli *cli, int argc, char **argv);
 int fvi_cmd_merge(fvi_cli *cli, int argc, char **argv);
 int fvi_cmd_models(fvi_cli *cli, int argc, char **argv);
+int fvi_cmd_report(fvi_cli *cli, int argc, char **argv);
 
 #endif

@@ -687,6 +687,8 @@ json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const ch
                              const char *finished);
 /* Write @p text to @p path atomically (temporary file + rename). */
 int fvi_write_atomic(const char *path, const char *text, char **err);
+/* The same for @p len bytes of binary data (a PNG). */
+int fvi_write_atomic_bytes(const char *path, const void *data, size_t len, char **err);
 
 /* ---- the results' destination (output.c) ------------------------------------------- */
 
@@ -707,6 +709,8 @@ typedef struct fvi_output {
  */
 int fvi_output_open(const char *name, fvi_output *out, char **err);
 int fvi_output_write(const fvi_output *out, const char *text, char **err);
+/* The same for @p len bytes of binary data (a PNG). */
+int fvi_output_write_bytes(const fvi_output *out, const void *data, size_t len, char **err);
 void fvi_output_free(fvi_output *out);
 /* write(2) all of @p text, retrying on EINTR; 0 or -errno. */
 int fvi_write_all(int fd, const char *text, size_t len);

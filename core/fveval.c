@@ -29,6 +29,8 @@ static const char usage_text[] =
     "  models [NAME...]              model files needed / present / missing\n"
     "  run [INPUTS] -m LIST [...]    score samples (see `fveval run --help`)\n"
     "  merge SHARDS... -o FILE       join sharded runs (results files, state dirs)\n"
+    "  report RESULTS.json... -o F   an HTML page of results (several files side by side), or\n"
+    "                                one chart with --format png (see `fveval report --help`)\n"
     "\n"
     "Global options (also accepted after COMMAND):\n"
     "  --plugin-path DIR[:DIR...]    search these plugin roots first (repeatable)\n"
@@ -423,6 +425,8 @@ int main(int argc, char **argv)
         rc = fvi_cmd_merge(&cli, argc - 1, argv + 1);
     } else if (strcmp(cmd, "models") == 0) {
         rc = fvi_cmd_models(&cli, argc - 1, argv + 1);
+    } else if (strcmp(cmd, "report") == 0) {
+        rc = fvi_cmd_report(&cli, argc - 1, argv + 1);
     } else {
         rc = fvi_cli_error("unknown command '%s' (see `fveval --help`)", cmd);
     }

@@ -151,19 +151,23 @@ int fvi_output_open(const char *name, fvi_output *out, char **err)
 
 int fvi_output_write(const fvi_output *out, const char *text, char **err)
 {
-    size_t len = strlen(text);
+    return fvi_output_write_bytes(out, text, strlen(text), err);
+}
+
+int fvi_output_write_bytes(const fvi_output *out, const void *data, size_t len, char **err)
+{
     if (!out->stream) {
         struct stat st;
         /* Checked again: the file may have been made read-only while the run went on. */
         if (stat(out->path, &st) == 0 && S_ISREG(st.st_mode) &&
             (*err = read_only_problem(out->name, out->path, &st)))
             return -EACCES;
-        return fvi_write_atomic(out->path, text, err);
+        return fvi_write_atomic_bytes(out->path, data, len, err);
     }
     if (!out->path)
         fflush(stdout); /* anything printed before comes first */
     int fd = out->path ? open(out->path, O_WRONLY | O_CLOEXEC | O_NOCTTY) : STDOUT_FILENO;
-    int r = fd < 0 ? -errno : fvi_write_all(fd, text, len);
+    int r = fd < 0 ? -errno : fvi_write_all(fd, data, len);
     if (fd >= 0 && fd != STDOUT_FILENO && close(fd) < 0 && !r)
         r = -errno;
     if (r)

@@ -146,6 +146,11 @@ json_t *fvi_results_document(const fvi_run *run, int argc, char **argv, const ch
 
 int fvi_write_atomic(const char *path, const char *text, char **err)
 {
+    return fvi_write_atomic_bytes(path, text, strlen(text), err);
+}
+
+int fvi_write_atomic_bytes(const char *path, const void *data, size_t len, char **err)
+{
     char *tmp = fvi_asprintf("%s.tmp.%ld", path, (long) getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
@@ -156,7 +161,7 @@ int fvi_write_atomic(const char *path, const char *text, char **err)
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         (void) fchmod(fd, st.st_mode & 07777); /* the replacement keeps the file's mode */
-    int w = fvi_write_all(fd, text, strlen(text));
+    int w = fvi_write_all(fd, data, len);
     if (w < 0) {
         *err = fvi_asprintf("cannot write '%s': %s", tmp, strerror(-w));
         close(fd);
