@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Spectral front-ends of audio.h: PaSST's mel, Kaldi fbank, torchaudio's
- * MelSpectrogram and CLAP's feature extractor.  The FFT is FFTW's (single
- * precision for the torch front-ends, which run in float32; double for CLAP,
- * whose NumPy code runs in float64).  Filter banks and windows follow the
- * upstream float32 (torch) or float64 (NumPy) operation order.
+ * MelSpectrogram and CLAP's feature extractor.  The FFT is FFTW's, in double
+ * (see rfft below); frames, windows and filter banks follow the upstream
+ * float32 (torch) or float64 (NumPy) operation order.
  */
 #include "config.h"
 
