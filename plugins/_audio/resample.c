@@ -69,7 +69,14 @@ int fva_resample_soxr_hq(const float *x, int64_t n, int in_rate, int out_rate, f
     /* librosa: n_samples = int(np.ceil(n * (target_sr / orig_sr))) */
     double ratio = (double) out_rate / (double) in_rate;
     int64_t want = (int64_t) ceil((double) n * ratio);
-    float *y = calloc((size_t) (want > 0 ? want : 1), sizeof(float));
+    /* python-soxr's csoxr_divide_proc: olen = ilen * out / in + 1 (size_t
+     * arithmetic on doubles), chunks of size_t(48000 * in / out).  One
+     * zeroed buffer serves as soxr's output and as librosa's fix_length
+     * result, so a long file is not held twice. */
+    size_t ilen = (size_t) n;
+    size_t olen = (size_t) ((double) ilen * out_rate / in_rate) + 1;
+    size_t cap = olen > (size_t) want ? olen : (size_t) want;
+    float *y = calloc(cap > 0 ? cap : 1, sizeof(float));
     if (!y)
         return set_err(err, errlen, -ENOMEM, "no memory to resample %lld samples", (long long) n);
     if (in_rate == out_rate) {
@@ -79,24 +86,15 @@ int fva_resample_soxr_hq(const float *x, int64_t n, int in_rate, int out_rate, f
         *out_n = n;
         return 0;
     }
-    /* python-soxr's csoxr_divide_proc: olen = ilen * out / in + 1 (size_t
-     * arithmetic on doubles), chunks of size_t(48000 * in / out). */
-    size_t ilen = (size_t) n;
-    size_t olen = (size_t) ((double) ilen * out_rate / in_rate) + 1;
     size_t chunk = (size_t) (48000.0 * in_rate / out_rate);
     if (chunk == 0)
         chunk = 1;
-    float *buf = calloc(olen, sizeof(float));
-    if (!buf) {
-        free(y);
-        return set_err(err, errlen, -ENOMEM, "no memory to resample %lld samples", (long long) n);
-    }
+    float *buf = y;
     soxr_error_t serr = NULL;
     soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
     soxr_quality_spec_t q = soxr_quality_spec(SOXR_HQ, 0);
     soxr_t s = soxr_create(in_rate, out_rate, 1, &serr, &io, &q, NULL);
     if (!s || serr) {
-        free(buf);
         free(y);
         return set_err(err, errlen, -EINVAL, "libsoxr: %s", serr ? serr : "cannot create");
     }
@@ -110,13 +108,12 @@ int fva_resample_soxr_hq(const float *x, int64_t n, int in_rate, int out_rate, f
     pos += done;
     soxr_delete(s);
     if (serr) {
-        free(buf);
         free(y);
         return set_err(err, errlen, -EIO, "libsoxr: %s", serr);
     }
-    /* fix_length: pad with zeros or cut to `want` */
-    memcpy(y, buf, (size_t) ((int64_t) pos < want ? (int64_t) pos : want) * sizeof(float));
-    free(buf);
+    /* fix_length: zeros after soxr's output up to `want`, or cut there */
+    if ((int64_t) pos < want)
+        memset(y + pos, 0, (size_t) (want - (int64_t) pos) * sizeof(float));
     *out = y;
     *out_n = want;
     return 0;
