@@ -7,7 +7,7 @@
 # seconds.  Usage: sh bench/audio.sh [BUILD_DIR] [N] [S]   (run from the source tree)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src}
+build=$(cd "${1:-$src}" && pwd)
 n=${2:-8}
 secs=${3:-30}
 PY=/usr/bin/python3
