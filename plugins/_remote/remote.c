@@ -556,48 +556,6 @@ done:
     return rc >= 0 ? 0 : (rc > -4096 ? rc : -EIO);
 }
 
-int fvr_resize_lanczos(const uint8_t *src, ptrdiff_t src_linesize, int w, int h, uint8_t *dst,
-                       ptrdiff_t dst_linesize, int out_w, int out_h)
-{
-    if (w < 1 || h < 1 || out_w < 1 || out_h < 1)
-        return -EINVAL;
-    /* Planar GBR in and out: swscale then filters each channel on its own, with no
-     * RGB -> YUV round trip. */
-    struct SwsContext *sws = sws_getContext(w, h, AV_PIX_FMT_GBRP, out_w, out_h, AV_PIX_FMT_GBRP,
-                                            SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT |
-                                                SWS_FULL_CHR_H_INP,
-                                            NULL, NULL, NULL);
-    size_t in_plane = (size_t) w * h, out_plane = (size_t) out_w * out_h;
-    uint8_t *in = malloc(3 * in_plane), *o = malloc(3 * out_plane);
-    int rc = -ENOMEM;
-    if (!sws || !in || !o)
-        goto done;
-    /* GBRP plane order: G, B, R. */
-    static const int chan[3] = {1, 2, 0};
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            for (int p = 0; p < 3; p++)
-                in[p * in_plane + (size_t) y * w + x] = src[y * src_linesize + 3 * x + chan[p]];
-    const uint8_t *sp[4] = {in, in + in_plane, in + 2 * in_plane, NULL};
-    int sl[4] = {w, w, w, 0};
-    uint8_t *dp[4] = {o, o + out_plane, o + 2 * out_plane, NULL};
-    int dl[4] = {out_w, out_w, out_w, 0};
-    if (sws_scale(sws, sp, sl, 0, h, dp, dl) != out_h) {
-        rc = -EIO;
-        goto done;
-    }
-    for (int y = 0; y < out_h; y++)
-        for (int x = 0; x < out_w; x++)
-            for (int p = 0; p < 3; p++)
-                dst[y * dst_linesize + 3 * x + chan[p]] = o[p * out_plane + (size_t) y * out_w + x];
-    rc = 0;
-done:
-    sws_freeContext(sws);
-    free(in);
-    free(o);
-    return rc;
-}
-
 /* Encode one frame (or flush with NULL) and write what comes out. */
 static int mux_frame(AVCodecContext *enc, AVFormatContext *oc, AVStream *st, AVFrame *frame,
                      AVPacket *pkt)

@@ -148,14 +148,6 @@ int fvr_png_base64(const uint8_t *rgb, ptrdiff_t linesize, int w, int h, char **
 char *fvr_base64(const void *data, size_t len);
 
 /*
- * Resize packed RGB24 with libswscale's Lanczos (a = 3, support widened by the
- * downscale factor as Pillow does; swscale's 14-bit fixed-point weights, each channel
- * a plane of its own, no colour conversion).  dst is out_w x out_h, packed.
- */
-int fvr_resize_lanczos(const uint8_t *src, ptrdiff_t src_linesize, int w, int h, uint8_t *dst,
-                       ptrdiff_t dst_linesize, int out_w, int out_h);
-
-/*
  * Frames frames[0..n) of @p v as an H.264 MP4 (libx264 through libavcodec, yuv420p,
  * one thread so the bytes are the same on every run, @p crf, @p fps frames per
  * second, pts 0, 1, ...), base64-encoded into *out: torchvision.io.write_video's

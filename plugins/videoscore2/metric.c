@@ -5,7 +5,8 @@
  * fastvideo.eval's videoscore2 does (metrics-b.md §V):
  *  - frames: target = max(1, min(64, round(T / fps * 2))) picked with
  *    np.linspace(0, T - 1, target, dtype=int) (all T when target >= T); the long side
- *    brought to <= 960 (int(w * s) x int(h * s), s = 960 / long side) with Lanczos;
+ *    brought to <= 960 (int(w * s) x int(h * s), s = 960 / long side) with Pillow's
+ *    LANCZOS, byte for byte (plugins/_vision);
  *  - the prompt: FastVideo's template, byte for byte, with the sample's text_prompt;
  *  - greedy decoding (temperature 0), max_tokens 1024, with logprobs;
  *  - hard scores: FastVideo's regex over the answer;
@@ -159,7 +160,8 @@ static int vs2_frames_json(vs2_priv *p, const fveval_video *v, json_t *content, 
         const uint8_t *rgb = fveval_video_pixel(v, t, 0, 0);
         ptrdiff_t ls = v->linesize;
         if (small) {
-            if ((rc = fvr_resize_lanczos(rgb, ls, w, h, small, (ptrdiff_t) ow * 3, ow, oh)) < 0)
+            if ((rc = fvv_pil_resize_lanczos_u8(rgb, ls, w, h, 3, small, (ptrdiff_t) ow * 3, ow,
+                                                oh)) < 0)
                 break;
             rgb = small;
             ls = (ptrdiff_t) ow * 3;

@@ -24,7 +24,7 @@ grep -q test-key-123 r1.json && fail "the API key appears in the results"
 # the owl's request timed out twice; wait for the server's sleeping threads to log nothing more
 $PY "$CASE" check . log.jsonl r1.json && pass "request shapes and hand-computed scores" \
     || fail "videoscore2 check"
-$PY "$CASE" frames frames . && pass "frames sent: indices, Lanczos within bound" || fail "frames"
+$PY "$CASE" frames frames . && pass "frames sent: indices, PIL LANCZOS byte for byte" || fail "frames"
 
 # Cache: the three answered samples again, no request leaves.
 head -n 2 manifest.jsonl > ok.jsonl; sed -n 6p manifest.jsonl >> ok.jsonl
