@@ -34,6 +34,7 @@ script = json.load(open(args.script, encoding="utf-8"))
 lock = threading.Lock()
 served = {}
 counter = [0]
+active = [0]  # requests being answered now (the in-flight limit test reads it)
 
 
 def png_size(data):
@@ -156,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             counter[0] += 1
             num = counter[0]
+            active[0] += 1
+            now_active = active[0]
             steps = script.get("answers", {}).get(key, script.get("default", []))
             i = served.get(key, 0)
             served[key] = i + 1
@@ -164,6 +167,7 @@ class Handler(BaseHTTPRequestHandler):
                 f.write(json.dumps({"n": num, "path": self.path, "key": key,
                                     "auth": self.headers.get("Authorization"),
                                     "goog_key": self.headers.get("x-goog-api-key"),
+                                    "active": now_active,
                                     "frames": body.get("sizes") or
                                     [list(png_size(fr)) for fr in frames
                                      if fr[:4] == b"\x89PNG"],
@@ -174,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
                 open("%s/%04d_%d.%s" % (args.frames_dir, num, k, ext), "wb").write(fr)
         if step.get("sleep"):
             time.sleep(step["sleep"])
+        with lock:
+            active[0] -= 1
         out = step["raw"].encode() if "raw" in step else json.dumps(step.get("json", {})).encode()
         try:
             self.send_response(step.get("status", 200))

@@ -64,6 +64,15 @@ json.dump({"default": [{"sleep": 0.3, "json": ans}]}, open("slow.json", "w"))
 PY
 start_server slow.json log.jsonl
 M="videoscore2:endpoint=$(esc http://127.0.0.1:$PORT/v1):retries=1"
+
+# In-flight limit: three workers, one request at a time (then three at a time).
+most() { $PY -c 'import json,sys; print(max(json.loads(l)["active"] for l in open(sys.argv[1])))' "$1"; }
+expect_rc 0 $R run --manifest slow.jsonl -m "$M:max_in_flight=1:cache_dir=none" -o j.json -q -j 3
+[ "$(most log.jsonl)" -eq 1 ] && pass "max_in_flight=1 over -j 3" || fail "$(most log.jsonl) requests in flight, want 1"
+rm log.jsonl
+expect_rc 0 $R run --manifest slow.jsonl -m "$M:max_in_flight=3:cache_dir=none" -o j.json -q -j 3
+[ "$(most log.jsonl)" -gt 1 ] && pass "max_in_flight=3 lets requests overlap" || fail "no overlap with max_in_flight=3"
+rm log.jsonl
 $R run --manifest slow.jsonl -m "$M" -o part.json -q -j 1 &
 pid=$!
 for _ in $(seq 1 400); do
