@@ -2,6 +2,9 @@
 # Start and stop the scripted test server (tests/remote/server.py); sourced after
 # tests/lib.sh.  start_server SCRIPT LOG [FRAMES_DIR] sets $PORT and $SERVER_PID.
 need_tool /usr/bin/python3
+# The test server is local: never through a proxy the environment may name.
+no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+export no_proxy NO_PROXY
 SERVER_PID=
 start_server() {
     rm -f "$TMPDIR_TEST/port"

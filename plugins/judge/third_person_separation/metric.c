@@ -432,7 +432,8 @@ static int judge_accumulate(fveval_ctx *ctx, const fveval_sample *s)
         cand = fveval_sample_string(ctx, s, "video");
     if (!base)
         base = fveval_sample_string(ctx, s, "reference");
-    if (!cand || !base || strcmp(fveval_sample_role(ctx, s), "reference") == 0) {
+    const char *role = fveval_sample_role(ctx, s);
+    if (!cand || !base || (role && strcmp(role, "reference") == 0)) {
         fveval_accumulate_skip(ctx, s, "no candidate and baseline pair (video and reference)");
         return -ENOTSUP;
     }
