@@ -63,6 +63,15 @@ void fvv_short_side_size(int in_w, int in_h, int size, int *out_w, int *out_h);
 int fvv_cv2_resize_linear_u8(const uint8_t *src, ptrdiff_t src_linesize, int in_w, int in_h,
                              int cn, uint8_t *dst, ptrdiff_t dst_linesize, int out_w, int out_h);
 
+/*
+ * PIL Image.resize((out_w, out_h), Image.LANCZOS) on packed 8-bit images (@p cn
+ * channels, RGB: 3), byte for byte as Pillow 7..10 computes it (pil_resize.c): Lanczos
+ * a = 3 with support widened by the downscale factor, double weights normalised then
+ * 22-bit fixed point, horizontal pass first into 8 bits, then vertical.
+ */
+int fvv_pil_resize_lanczos_u8(const uint8_t *src, ptrdiff_t src_linesize, int in_w, int in_h,
+                              int cn, uint8_t *dst, ptrdiff_t dst_linesize, int out_w, int out_h);
+
 /* ---- crop, normalise, convert ---------------------------------------------- */
 
 /*
