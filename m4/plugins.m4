@@ -15,3 +15,10 @@ AC_SUBST([PIXEL_KERNEL_CFLAGS])
 FVEVAL_PLUGIN([common], [psnr])
 FVEVAL_PLUGIN([common], [ssim])
 FVEVAL_PLUGIN([vbench], [temporal_flickering])
+
+# VBench video-model metrics: ViCLIP (overall_consistency, temporal_style) and UMT (human_action).
+FVEVAL_PLUGIN([vbench], [overall_consistency], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [temporal_style], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [human_action], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+AM_CONDITIONAL([PLUGIN_VBENCH_VIDEO_MODELS],
+  [test "x$enable_plugin_vbench_overall_consistency$enable_plugin_vbench_temporal_style$enable_plugin_vbench_human_action" != xnonono])
