@@ -463,6 +463,9 @@ typedef struct fvi_run_config {
     fvi_strv plugin_paths;
     int retry_crashed;     /* --retry-crashed: -1 = unset, else 0/1 */
     char *max_memory;      /* --max-memory SIZE, or NULL: fvi_default_max_memory() */
+    char *suite;           /* --suite NAME (suite.h), or NULL */
+    char *suite_file;      /* --suite-file FILE: the suite's prompts from this file */
+    char *dimensions;      /* --dimensions LIST: the suite's dimensions to score */
 } fvi_run_config;
 
 void fvi_run_config_init(fvi_run_config *cfg);
