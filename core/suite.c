@@ -325,6 +325,8 @@ int fvi_suite_load(const fvi_run_config *cfg, const fvi_registry *reg, fvi_suite
     su->name = fvi_xstrdup(cfg->suite ? cfg->suite : "vbench");
     su->file = path;
     su->dir = fvi_xstrdup(cfg->videos.v[0]);
+    for (size_t k = strlen(su->dir); k > 1 && su->dir[k - 1] == '/'; k--)
+        su->dir[k - 1] = '\0'; /* "dir/" names its videos "dir/x.mp4", not "dir//x.mp4" */
     read_entries(su, root);
     if (select_dimensions(su, cfg->dimensions, err) < 0) {
         json_decref(root);

@@ -54,11 +54,11 @@ expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/vbench_video/suite_check.py" "$s
     || printf '%s\n' "$out" >&2
 
 # A selection, with options for one dimension's metric.
-expect_rc 0 $R run --suite vbench --dimensions human_action,color,temporal_flickering --videos clips \
+expect_rc 0 $R run --suite vbench --dimensions human_action,color,temporal_flickering --videos clips/ \
     -m vbench.human_action:mode=fastvideo --model-dir models -o some.json -q
 expect_rc 0 /usr/bin/python3 "$top_srcdir/tests/vbench_video/suite_check.py" "$suite" clips some.json "$installed" \
     human_action,color,temporal_flickering && pass "suite: --dimensions" || printf '%s\n' "$out" >&2
-out=$(cat some.json); contains '"mode": "fastvideo"'
+out=$(cat some.json); contains '"mode": "fastvideo"' && contains '"video": "clips/a red bicycle-0.mp4"'
 
 # A prompt without the auxiliary_info its dimension reads is skipped with the reason.
 printf '[{"prompt_en": "a red bicycle", "dimension": ["color", "subject_consistency"]}]\n' > noaux.json
