@@ -130,8 +130,13 @@ static char *suite_path(const fvi_run_config *cfg, char **err)
         return NULL;
     }
     const char *dir = getenv("FVEVAL_DATA_DIR");
-    return dir && *dir ? fvi_asprintf("%s/%s", dir, SUITE_FILE)
-                       : fvi_asprintf("%s/%s", FVEVAL_PKGDATADIR, SUITE_FILE);
+    if (dir && *dir) {
+        char *p = fvi_asprintf("%s/%s", dir, SUITE_FILE);
+        if (access(p, R_OK) == 0)
+            return p;
+        free(p);
+    }
+    return fvi_asprintf("%s/%s", FVEVAL_PKGDATADIR, SUITE_FILE);
 }
 
 /* Checks one entry of the suite file; NULL or what is wrong with it (caller frees). */

@@ -23,11 +23,15 @@ int vbv_pick_frames(int mode, int nb_frames, int n, int *idx)
 int vbv_data_path(const char *given, const char *rel, char *out, size_t outlen)
 {
     const char *dir = getenv("FVEVAL_DATA_DIR");
-    if (given && *given)
+    if (given && *given) {
         snprintf(out, outlen, "%s", given);
-    else if (dir && *dir)
+        return access(out, R_OK) == 0 ? 0 : -ENOENT;
+    }
+    if (dir && *dir) {
         snprintf(out, outlen, "%s/%s", dir, rel);
-    else
-        snprintf(out, outlen, "%s/%s", FVEVAL_PKGDATADIR, rel);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    snprintf(out, outlen, "%s/%s", FVEVAL_PKGDATADIR, rel);
     return access(out, R_OK) == 0 ? 0 : -ENOENT;
 }

@@ -26,9 +26,9 @@ int vbv_pick_frames(int mode, int nb_frames, int n, int *idx);
 
 /*
  * The path of data file @p rel (e.g. "clip/bpe_simple_vocab_16e6.txt.gz"): @p given
- * when set (an option), else $FVEVAL_DATA_DIR/rel, else the installed
- * $(pkgdatadir)/rel.  Writes it to @p out; returns 0 when the file can be read, else
- * -ENOENT with the path tried in @p out.
+ * when set (an option), else $FVEVAL_DATA_DIR/rel when that can be read, else the
+ * installed $(pkgdatadir)/rel.  Writes it to @p out; returns 0 when the file can be
+ * read, else -ENOENT with the path tried last in @p out.
  */
 int vbv_data_path(const char *given, const char *rel, char *out, size_t outlen);
 
