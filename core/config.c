@@ -107,6 +107,9 @@ void fvi_run_config_free(fvi_run_config *cfg)
     free(cfg->max_memory);
     free(cfg->on_decode_error);
     free(cfg->shard);
+    free(cfg->suite);
+    free(cfg->suite_file);
+    free(cfg->dimensions);
     fvi_run_config_init(cfg);
 }
 

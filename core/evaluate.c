@@ -22,6 +22,7 @@
 #include <libavutil/error.h>
 
 #include "fveval-core.h"
+#include "suite.h"
 
 /* A worker as the read watchdog sees it. */
 typedef struct read_watch {
@@ -312,6 +313,8 @@ static const char *media_error(fvi_sample *s, const fveval_field *f, bool *faile
 static bool metric_wants(const fvi_run *run, size_t m, size_t i)
 {
     const fvi_metric_run *mr = &run->metrics[m];
+    if (!fvi_sample_routed(run->samples.v[i], mr->metric->name))
+        return false; /* a suite sample goes to its dimensions' metrics only */
     if (is_set_metric(mr))
         return true; /* set metrics see every sample, role=reference ones too */
     if (run->samples.v[i]->is_reference)

@@ -464,6 +464,9 @@ typedef struct fvi_run_config {
     int retry_crashed;     /* --retry-crashed: -1 = unset, else 0/1 */
     char *max_memory;      /* --max-memory SIZE, or NULL: fvi_default_max_memory() */
     char *shard;           /* --shard K/N, or NULL (then a Slurm array task's, if any) */
+    char *suite;           /* --suite NAME (suite.h), or NULL */
+    char *suite_file;      /* --suite-file FILE: the suite's prompts from this file */
+    char *dimensions;      /* --dimensions LIST: the suite's dimensions to score */
 } fvi_run_config;
 
 void fvi_run_config_init(fvi_run_config *cfg);

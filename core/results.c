@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fveval-core.h"
+#include "suite.h"
 
 
 char *fvi_now_iso8601(void)
@@ -43,7 +44,7 @@ static json_t *summary_of(const fvi_run *run, size_t m)
     size_t n = 0, skipped = 0, errors = 0;
     double sum = 0, mn = INFINITY, mx = -INFINITY;
     for (size_t i = 0; i < run->samples.n; i++) {
-        if (run->samples.v[i]->is_reference)
+        if (run->samples.v[i]->is_reference || !fvi_sample_routed(run->samples.v[i], mr->metric->name))
             continue;
         if (!scored(run, i, m)) {
             skipped++;

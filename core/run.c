@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "shard.h"
+#include "suite.h"
 
 static const char run_usage[] =
     "Usage: fveval run [INPUTS] -m LIST [OPTIONS]\n"
@@ -31,6 +32,12 @@ static const char run_usage[] =
     "  --pair-by position|stem  how references pair with videos (default position)\n"
     "  --manifest FILE          JSONL, one sample per row; any key can feed a metric;\n"
     "                           relative paths are relative to the manifest's directory\n"
+    "  --suite vbench           score a directory of VBench videos ('<prompt>-<index>.mp4',\n"
+    "                           --videos DIR) on each prompt's dimensions (-m optional:\n"
+    "                           it only sets the options of the dimensions' metrics)\n"
+    "  --suite-file FILE        the suite's prompt file (default: the installed\n"
+    "                           VBench_full_info.json)\n"
+    "  --dimensions LIST        with --suite: the dimensions to score (default: all)\n"
     "Metrics and output:\n"
     "  -m, --metrics LIST       all, group.*, names, comma lists; NAME:key=value:... sets options\n"
     "  -o, --output FILE        results file (default results.json, or results.csv); '-' is\n"
@@ -96,6 +103,9 @@ static const run_arg run_args[] = {
     {"--sample-timeout", NULL, OPT_DOUBLE, CFG(sample_timeout)},
     {"--allow-special-files", NULL, OPT_FLAG, CFG(allow_special_files)},
     {"--shard", NULL, OPT_STRING, CFG(shard)},
+    {"--suite", NULL, OPT_STRING, CFG(suite)},
+    {"--suite-file", NULL, OPT_STRING, CFG(suite_file)},
+    {"--dimensions", NULL, OPT_STRING, CFG(dimensions)},
     {NULL, NULL, 0, 0},
 };
 
@@ -724,6 +734,7 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     fvi_run run = {0};
     fvi_selection sel = {0};
     fvi_output out = {0};
+    fvi_suite *suite = NULL;
     char *err = NULL, *started = fvi_now_iso8601(), *journal = NULL, *model_dir = NULL;
     char *inputs_id = NULL, *state_id = NULL;
     fvi_shard shard = {0};
@@ -738,7 +749,11 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     if ((rc = parse_run_args(argc, argv, &cfg, &config_path)) != 0)
         goto out;
     rc = FVI_EXIT_USAGE;
-    if (!cfg.metrics) {
+    if (cfg.dimensions && !cfg.suite && !cfg.suite_file) {
+        rc = fvi_cli_error("run: --dimensions goes with --suite");
+        goto out;
+    }
+    if (!cfg.metrics && !cfg.suite && !cfg.suite_file) {
         rc = fvi_cli_error("run: no metrics selected (use -m LIST; `fveval list` shows them)");
         goto out;
     }
@@ -790,6 +805,15 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
         fvi_strv_push(&cli->plugin_paths, cfg.plugin_paths.v[i]);
     }
     fvi_cli_scan(cli);
+    if (cfg.suite || cfg.suite_file) {
+        char *spec = NULL;
+        if (fvi_suite_load(&cfg, &cli->reg, &suite, &spec, &err) < 0) {
+            rc = fvi_cli_error("%s", err);
+            goto out;
+        }
+        free(cfg.metrics);
+        cfg.metrics = spec;
+    }
     if (fvi_select(&cli->reg, cfg.metrics, &sel, &err) < 0) {
         rc = fvi_cli_error("%s", err);
         goto out;
@@ -808,7 +832,8 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     }
     fvi_strv media_fields = {0};
     fvi_run_media_fields(&run, &media_fields);
-    int br = fvi_samples_build(&cfg, &media_fields, &run.samples, &err);
+    int br = suite ? fvi_suite_build_samples(suite, &run.samples, &err)
+                   : fvi_samples_build(&cfg, &media_fields, &run.samples, &err);
     fvi_strv_free(&media_fields);
     if (br < 0) {
         rc = fvi_cli_error("%s", err);
@@ -822,6 +847,8 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     }
 
     alloc_results(&run);
+    if (suite)
+        fvi_suite_apply_skips(suite, &run);
     if (!table_only && !out.stream) {
         /* Beside the file written (a link's target), so every name for it shares one lock. */
         journal = fvi_asprintf("%s.journal", out.path);
@@ -864,6 +891,8 @@ int fvi_cmd_run(fvi_cli *cli, int argc, char **argv)
     if (shard.active)
         json_object_set_new(json_object_get(doc, "run"), "shard",
                             shard_json(&shard, total_samples, shard_begin, inputs_id, state_id));
+    if (suite)
+        fvi_suite_report(suite, &run, doc, run.quiet ? NULL : stderr);
     if (run.journal_errno) {
         /* Stopped early: an output file now would hold a partial run that looks finished. */
         fvi_log(FVEVAL_LOG_ERROR, "%s not written; rerun with --resume when the journal can grow",
@@ -895,6 +924,7 @@ out:
     if (run.journal)
         fclose(run.journal);
     fvi_run_free(&run);
+    fvi_suite_free(suite);
     fvi_selection_free(&sel);
     fvi_run_config_free(&cfg);
     fvi_output_free(&out);

@@ -27,3 +27,10 @@ FVEVAL_PLUGIN([vbench], [color], [test "x$have_curl" = xyes], [it needs libcurl 
 FVEVAL_PLUGIN([vbench], [spatial_relationship], [test "x$have_curl" = xyes], [it needs libcurl >= 7.66 (libcurl4-openssl-dev)])
 FVEVAL_PLUGIN([vbench], [scene], [test "x$have_curl" = xyes], [it needs libcurl >= 7.66 (libcurl4-openssl-dev)])
 FVEVAL_PLUGIN([judge], [third_person_separation], [test "x$have_curl" = xyes], [it needs libcurl >= 7.66 (libcurl4-openssl-dev)])
+
+# VBench video-model metrics: ViCLIP (overall_consistency, temporal_style) and UMT (human_action).
+FVEVAL_PLUGIN([vbench], [overall_consistency], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [temporal_style], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [human_action], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+AM_CONDITIONAL([PLUGIN_VBENCH_VIDEO_MODELS],
+  [test "x$enable_plugin_vbench_overall_consistency$enable_plugin_vbench_temporal_style$enable_plugin_vbench_human_action" != xnonono])
