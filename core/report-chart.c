@@ -9,6 +9,7 @@
 
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,4 +293,12 @@ int fvi_chart_histogram(const char *title, const char *x_label, const fvi_chart_
         return -1;
     }
     return 0;
+}
+
+void fvi_chart_cleanup(void)
+{
+    /* cairo and fontconfig keep the fonts they looked up until the process
+     * ends; release them, so that a leak checker reports only real leaks. */
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -1600,5 +1600,6 @@ done:
     fvi_output_free(&out);
     fvi_strv_free(&a.inputs);
     free(err);
+    fvi_chart_cleanup();
     return rc;
 }

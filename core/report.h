@@ -48,6 +48,9 @@ int fvi_chart_histogram(const char *title, const char *x_label, const fvi_chart_
                         size_t n_series, int width, int height, fvi_chart_format format, fvi_buf *out,
                         char **err);
 
+/* Release what cairo and fontconfig cache (after the last chart). */
+void fvi_chart_cleanup(void);
+
 /* How many bins the histogram of at most @p n values per series has: the
  * square-root rule, kept between a shape at all and bars still a few pixels
  * wide with several runs side by side. */
