@@ -19,3 +19,4 @@ FVEVAL_PLUGIN([vbench], [temporal_flickering])
 # motion metrics (plugins/_flow): the model runtime, and LAPACK for the flow statistics
 FVEVAL_PLUGIN([vbench], [dynamic_degree], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
 FVEVAL_PLUGIN([vbench], [motion_smoothness], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
+FVEVAL_PLUGIN([optical_flow], [gt_optical_flow], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])

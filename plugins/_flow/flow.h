@@ -172,4 +172,55 @@ int fvf_flow_kl_2d(const float *a, const float *b, int h, int w, double *kl);
 void fvf_aggregate_temporal(const double *per_frame, int n, double *out, int *onset,
                             double *threshold);
 
+/*
+ * A flow-comparison result as fastvideo.eval's optical_flow metrics give it:
+ * score = pixel_epe_mean_mean (none when n == 0), details = n_frames, the
+ * aggregate_temporal statistics (<key>_{mean,std,max,auc}),
+ * divergence_onset_frame (null when none), divergence_threshold, and
+ * per_frame_metrics (one object of the 12 statistics per frame pair).
+ */
+int fvf_result_flow_summary(fveval_ctx *ctx, fveval_result *res, const double *per_frame, int n);
+
+/*
+ * Compare the flows of frame pairs (t, t + 1), t < n_pairs, through @p run:
+ * the model's flow of @p v is the "gen" field; the "gt" field is the
+ * model's flow of @p ref (when not NULL) or what @p make_gt writes into its
+ * (2, H, W) buffer for pair t.  Statistics into per_frame (n_pairs rows).
+ */
+typedef int (*fvf_gt_fn)(void *opaque, int t, float *flow, int h, int w);
+int fvf_compare_flows(fvf_runner *run_gen, fvf_runner *run_ref, const fveval_video *v,
+                      const fveval_video *ref, fvf_gt_fn make_gt, void *opaque, int n_pairs,
+                      const fvf_frame_opts *o, double *per_frame);
+
+/* ---- what the optical_flow plugins share ------------------------------------------------ */
+
+/* The flow model file of the optical_flow group (DPFlow "things", or any model of that contract). */
+#define FVF_OF_MODEL "dpflow_things.pt"
+
+/* Options and model of an optical_flow plugin: the first member of its priv. */
+typedef struct fvf_of_common {
+    double min_mag, max_mag_pct;
+    int64_t grid_size, chunk_size;
+    fveval_model *model;
+} fvf_of_common;
+
+/* The shared entries of an options table, for a priv of type @p PRIV whose member @p MEMBER is an fvf_of_common. */
+#define FVF_OF_OPTIONS(PRIV, MEMBER)                                                                        \
+    {.name = "min_mag", .help = "smallest flow magnitude (pixels) a pixel needs to count",             \
+     .type = FVEVAL_OPT_DOUBLE, .offset = offsetof(PRIV, MEMBER.min_mag), .def.dbl = 0.5, .min = 0,         \
+     .max = 1e6},                                                                                      \
+    {.name = "max_mag_pct", .help = "pixels above this percentile of the larger magnitude are left out", \
+     .type = FVEVAL_OPT_DOUBLE, .offset = offsetof(PRIV, MEMBER.max_mag_pct), .def.dbl = 80.0, .min = 0,    \
+     .max = 100},                                                                                      \
+    {.name = "grid_size", .help = "cells per side of the grid EPE statistics", .type = FVEVAL_OPT_INT, \
+     .offset = offsetof(PRIV, MEMBER.grid_size), .def.i64 = 8, .min = 1, .max = 256},                       \
+    {.name = "chunk_size", .help = "frame pairs per flow-model call (upstream 1; results do not depend on it)", \
+     .type = FVEVAL_OPT_INT, .offset = offsetof(PRIV, MEMBER.chunk_size), .def.i64 = 1, .min = 1, .max = 256}
+
+/* setup / uninit of the flow model. */
+int fvf_of_setup(fveval_ctx *ctx, fvf_of_common *c);
+void fvf_of_uninit(fveval_ctx *ctx, fvf_of_common *c);
+/* The frame statistics options of @p c. */
+fvf_frame_opts fvf_of_frame_opts(const fvf_of_common *c);
+
 #endif /* FVEVAL_FLOW_H */
