@@ -191,21 +191,29 @@ def close(a, b, rel=1e-5, absol=1e-6):
     return abs(a - b) <= max(absol, rel * abs(b))
 
 
+def stat_tolerance(key, stat_rel):
+    if key.startswith("pixel_epe_mean") or key.startswith("n_"):
+        return 1e-5, 1e-6
+    if key.startswith("flow_kl_2d"):
+        # NumPy's float32 arctan2 and log10 are SVML on AVX-512 CPUs (about 40% of values differ by an
+        # ulp from glibc's): a vector on an angle or magnitude bin edge can change bin
+        return 2e-3, 2e-3
+    return stat_rel, 1e-4
+
+
 def check(name, got, per_frame, bad, stat_rel):
     want = aggregate_temporal(per_frame)
     score = want.get("pixel_epe_mean_mean")
     ok = close(got["score"], score)
     for k, v in want.items():
         g = got["details"].get(k)
-        rel = 1e-5 if k.startswith("pixel_epe_mean") or k.startswith("n_") else stat_rel
-        if not close(g, v, rel, 1e-4 if rel > 1e-5 else 1e-6):
+        if not close(g, v, *stat_tolerance(k, stat_rel)):
             print(f"  {name}: {k} fveval {g} / reference {v}")
             ok = False
     gf = got["details"].get("per_frame_metrics", [])
     for i, (a, b) in enumerate(zip(gf, per_frame)):
         for k in STAT_KEYS:
-            rel = 1e-5 if k == "pixel_epe_mean" else stat_rel
-            if not close(a[k], b[k], rel, 1e-4 if rel > 1e-5 else 1e-6):
+            if not close(a[k], b[k], *stat_tolerance(k, stat_rel)):
                 print(f"  {name}: frame {i} {k} fveval {a[k]} / reference {b[k]}")
                 ok = False
     print(f"{name}: fveval {got['score']!r} / reference {score!r}")
@@ -236,7 +244,12 @@ def main():
             acts = row["actions"]
             if isinstance(acts, str):
                 acts = json.load(open(acts))
-            kb, mo = np.asarray(acts["keyboard"], np.float64), np.asarray(acts["mouse"], np.float64)
+            def table(x):
+                if isinstance(x, str):
+                    return np.load(x) if x.endswith(".npy") else json.load(open(x))
+                return x
+            kb = np.asarray(table(acts["keyboard"]), np.float64)
+            mo = np.asarray(table(acts["mouse"]), np.float64)
             cal = row["calibration"]
             if isinstance(cal, str):
                 cal = json.load(open(cal))

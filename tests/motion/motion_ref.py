@@ -17,14 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-ffmpeg, metric, model_dir, results = sys.argv[1:5]
-rest = sys.argv[5:]
-sep = rest.index("--")
-opts = dict(a.split("=", 1) for a in rest[:sep])
-clips = rest[sep + 1:]
-
-
-def decode(path):
+def decode(path, ffmpeg="ffmpeg"):
     probe = subprocess.run([os.environ.get("FFPROBE_CLI") or "ffprobe", "-v", "error", "-select_streams", "v:0",
                             "-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", path],
                            check=True, capture_output=True, text=True).stdout.strip().split(",")
@@ -95,29 +88,39 @@ def motion_smoothness(video, model, scale, chunk):
     return (255.0 - vfi) / 255.0, vfi
 
 
-res = json.load(open(results))
-by_video = {os.path.basename(s["video"]): s for s in res["samples"]}
-chunk = int(opts.get("chunk", 16 if metric == "dynamic_degree" else 8))
-name = "vbench." + metric
-model = torch.jit.load(os.path.join(model_dir, "raft_things.pt" if metric == "dynamic_degree" else "amt_s.pt"))
-bad = 0
-for clip in clips:
-    video, rate = decode(clip)
-    r = by_video[os.path.basename(clip)]["results"][name]
-    if metric == "dynamic_degree":
-        fps = float(opts.get("fps", rate))
-        score, mags = dynamic_degree(video, fps, model, chunk)
-        got = r["details"]["per_pair_magnitude"]
-        ok = r["score"] == score and len(got) == len(mags) and \
-            all(abs(a - b) <= 1e-5 * max(1.0, abs(b)) for a, b in zip(got, mags))
-        print(f"{clip}: fveval {r['score']} {np.round(got, 5).tolist()} / reference {score} "
-              f"{np.round(mags, 5).tolist()}")
-    else:
-        scale = float(opts.get("scale", 1.0))
-        score, vfi = motion_smoothness(video, model, scale, chunk)
-        ok = abs(r["score"] - score) <= 1e-5 * abs(score)
-        print(f"{clip}: fveval {r['score']!r} / reference {score!r} (vfi {vfi})")
-    if not ok:
-        print(f"MISMATCH {clip}", file=sys.stderr)
-        bad += 1
-sys.exit(1 if bad else 0)
+def main():
+    ffmpeg, metric, model_dir, results = sys.argv[1:5]
+    rest = sys.argv[5:]
+    sep = rest.index("--")
+    opts = dict(a.split("=", 1) for a in rest[:sep])
+    clips = rest[sep + 1:]
+    res = json.load(open(results))
+    by_video = {os.path.basename(s["video"]): s for s in res["samples"]}
+    chunk = int(opts.get("chunk", 16 if metric == "dynamic_degree" else 8))
+    name = "vbench." + metric
+    model = torch.jit.load(os.path.join(model_dir, "raft_things.pt" if metric == "dynamic_degree" else "amt_s.pt"))
+    bad = 0
+    for clip in clips:
+        video, rate = decode(clip, ffmpeg)
+        r = by_video[os.path.basename(clip)]["results"][name]
+        if metric == "dynamic_degree":
+            fps = float(opts.get("fps", rate))
+            score, mags = dynamic_degree(video, fps, model, chunk)
+            got = r["details"]["per_pair_magnitude"]
+            ok = r["score"] == score and len(got) == len(mags) and \
+                all(abs(a - b) <= 1e-5 * max(1.0, abs(b)) for a, b in zip(got, mags))
+            print(f"{clip}: fveval {r['score']} {np.round(got, 5).tolist()} / reference {score} "
+                  f"{np.round(mags, 5).tolist()}")
+        else:
+            scale = float(opts.get("scale", 1.0))
+            score, vfi = motion_smoothness(video, model, scale, chunk)
+            ok = abs(r["score"] - score) <= 1e-5 * abs(score)
+            print(f"{clip}: fveval {r['score']!r} / reference {score!r} (vfi {vfi})")
+        if not ok:
+            print(f"MISMATCH {clip}", file=sys.stderr)
+            bad += 1
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()

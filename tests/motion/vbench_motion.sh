@@ -69,6 +69,15 @@ expect_rc 0 $R run --videos clips -m vbench.motion_smoothness:scale=0.5 --model-
 expect_rc 0 $PY "$top_srcdir/tests/motion/motion_ref.py" "$FFMPEG_CLI" motion_smoothness models ms05.json scale=0.5 -- \
     clips/a.mp4 clips/b.mp4 clips/c.mp4 clips/d.mkv && pass "motion_smoothness at scale 0.5 matches" || printf '%s\n' "$out" >&2
 
+# ---- the RAFT export path: torchvision's raft_large, random weights, behind raft_things.pt's contract ----
+# (RAFT's 4-level correlation pyramid needs padded frames of at least 64x64)
+mkdir tv
+$PY "$top_srcdir/tools/export/raft.py" --torchvision-random -o tv/raft_things.pt >/dev/null || exit 99
+shift_clip tv/m.mkv 64 60 24 4 1 1 9
+expect_rc 0 $R run --videos tv/m.mkv -m vbench.dynamic_degree --model-dir tv -o tv.json -q
+expect_rc 0 $PY "$top_srcdir/tests/motion/motion_ref.py" "$FFMPEG_CLI" dynamic_degree tv tv.json -- tv/m.mkv \
+    && printf '%s\n' "$out" && pass "exported torchvision RAFT: fveval matches torch" || printf '%s\n' "$out" >&2
+
 # ---- upstream's CUDA scale rule, fed a free-memory figure ----
 for mib in 2000 2600 4000 40000; do
     expect_rc 0 $R run --videos clips/a.mp4 -m vbench.motion_smoothness:free_memory_mib=$mib --model-dir exact -o fm.json -q
