@@ -34,3 +34,9 @@ FVEVAL_PLUGIN([vbench], [temporal_style], [test "x$have_torch" = xyes], [it need
 FVEVAL_PLUGIN([vbench], [human_action], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
 AM_CONDITIONAL([PLUGIN_VBENCH_VIDEO_MODELS],
   [test "x$enable_plugin_vbench_overall_consistency$enable_plugin_vbench_temporal_style$enable_plugin_vbench_human_action" != xnonono])
+
+# motion metrics (plugins/_flow): the model runtime, and LAPACK for the flow statistics
+FVEVAL_PLUGIN([vbench], [dynamic_degree], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
+FVEVAL_PLUGIN([vbench], [motion_smoothness], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
+FVEVAL_PLUGIN([optical_flow], [gt_optical_flow], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
+FVEVAL_PLUGIN([optical_flow], [synthetic_optical_flow], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
