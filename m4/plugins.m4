@@ -15,3 +15,11 @@ AC_SUBST([PIXEL_KERNEL_CFLAGS])
 FVEVAL_PLUGIN([common], [psnr])
 FVEVAL_PLUGIN([common], [ssim])
 FVEVAL_PLUGIN([vbench], [temporal_flickering])
+
+# image-feature metrics: TorchScript models through the model runtime.
+FVEVAL_PLUGIN([vbench], [subject_consistency], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [background_consistency], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [aesthetic_quality], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [appearance_style], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [imaging_quality], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([common], [lpips], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
