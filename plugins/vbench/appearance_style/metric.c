@@ -47,8 +47,8 @@ static const fveval_option style_options[] = {
                                     "(upstream VBench), else text_prompt (FastVideo); or only one of them",
      .type = FVEVAL_OPT_ENUM, .offset = offsetof(style_priv, text_source), .def.i64 = TEXT_AUTO,
      .enum_names = text_source_names},
-    {.name = "vocab", .help = "CLIP's BPE merges (bpe_simple_vocab_16e6.txt.gz); default: the copy "
-                              "installed with fveval",
+    {.name = "vocab", .help = "CLIP's BPE merges file; empty: the copy installed with fveval, "
+                              FVEVAL_CLIP_VOCAB,
      .type = FVEVAL_OPT_STRING, .offset = offsetof(style_priv, vocab), .def.str = NULL},
     {.name = NULL},
 };
