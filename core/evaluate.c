@@ -727,6 +727,9 @@ static void process_sample(run_shared *sh, int w, size_t i)
             else
                 fvi_result_set_error(res, why);
             run->sample_failed[i] = true;
+        } else if (frame_status[m] == -ENOTSUP && !set) {
+            /* A STREAM metric's frame callback skipped the sample (sdk/README.md): not an error. */
+            settle_result(res, -ENOTSUP, "not applicable to this sample");
         } else if (frame_status[m] < 0) {
             /* A STREAM metric that failed on a frame is not computed: that is its outcome. */
             char *why = failure_text(frame_status[m], NULL, set ? NULL : res->skip);

@@ -40,3 +40,11 @@ FVEVAL_PLUGIN([vbench], [dynamic_degree], [test "x$have_torch" = xyes && test "x
 FVEVAL_PLUGIN([vbench], [motion_smoothness], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
 FVEVAL_PLUGIN([optical_flow], [gt_optical_flow], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
 FVEVAL_PLUGIN([optical_flow], [synthetic_optical_flow], [test "x$have_torch" = xyes && test "x$have_lapack" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR) and CBLAS/LAPACKE])
+
+# image-feature metrics: TorchScript models through the model runtime.
+FVEVAL_PLUGIN([vbench], [subject_consistency], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [background_consistency], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [aesthetic_quality], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [appearance_style], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([vbench], [imaging_quality], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
+FVEVAL_PLUGIN([common], [lpips], [test "x$have_torch" = xyes], [it needs libtorch (libtorch-dev, or --with-torch=DIR)])
