@@ -86,9 +86,9 @@ check "$F info " "$metrics"
 check "$F info common.p" "common.psnr"
 check "$F info common.psnr " ""
 has "$F run -m " $metrics all 'common.*' 'vbench.*' 'physics_iq.*'
-check "$F run -m vbench.t" "vbench.temporal_flickering"
-check "$F run --metrics=vbench.t" "vbench.temporal_flickering"
-check "$F run -m common.psnr,vbench.t" "common.psnr,vbench.temporal_flickering"
+check "$F run -m vbench.temporal_f" "vbench.temporal_flickering"
+check "$F run --metrics=vbench.temporal_f" "vbench.temporal_flickering"
+check "$F run -m common.psnr,vbench.temporal_f" "common.psnr,vbench.temporal_flickering"
 check "$F models common.ss" "common.ssim"
 check "$F list --group c" "common"
 # Without --plugin-path the build tree's plugins are not found.

@@ -144,10 +144,10 @@ for f in /usr/share/man/man1/fveval.1.gz /usr/share/man/man7/fveval-plugin.7.gz 
     [ -f "$f" ] && ok "installed: $f" || bad "missing: $f"
 done
 comp=$(bash --norc -c '. /usr/share/bash-completion/completions/fveval
-    COMP_LINE="fveval run -m vbench.t"; COMP_POINT=${#COMP_LINE}
-    COMP_WORDS=(fveval run -m vbench.t); COMP_CWORD=3
-    _fveval fveval vbench.t -m; echo "${COMPREPLY[*]}"')
-[ "$comp" = vbench.temporal_flickering ] && ok "bash completion: -m vbench.t -> $comp" || bad "bash completion: -m vbench.t -> [$comp]"
+    COMP_LINE="fveval run -m vbench.temporal_f"; COMP_POINT=${#COMP_LINE}
+    COMP_WORDS=(fveval run -m vbench.temporal_f); COMP_CWORD=3
+    _fveval fveval vbench.temporal_f -m; echo "${COMPREPLY[*]}"')
+[ "$comp" = vbench.temporal_flickering ] && ok "bash completion: -m vbench.temporal_f -> $comp" || bad "bash completion: -m vbench.temporal_f -> [$comp]"
 
 # The SDK: the installed example builds against fveval-sdk.pc and loads.
 ex=$(pkg-config --variable=examplesdir fveval-sdk)
