@@ -62,8 +62,8 @@ metrics=$("$FVEVAL" --plugin-path "$plugins" list | awk '{ print $1 }' | LC_ALL=
 [[ -n $metrics ]] || { echo "FAIL: fveval list printed no metrics" >&2; exit 1; }
 
 # Commands: those of `fveval --help`.
-check "fveval " "$(printf '%s\n' info list merge models plugins run)"
-check "fveval --log-level debug r" "run"
+check "fveval " "$(printf '%s\n' info list merge models plugins report run)"
+check "fveval --log-level debug ru" "run"
 check "$F pl" "plugins"
 
 # Global and command options.
