@@ -48,6 +48,13 @@ int fva_peak_normalize(float *x, int64_t n, double target_db);
 int fva_resample_soxr_hq(const float *x, int64_t n, int in_rate, int out_rate, float **out,
                          int64_t *out_n, char *err, size_t errlen);
 
+/* librosa.load(path, sr=out_rate, mono=True) on decoded PCM: the channel mean
+ * (fva_mono), then fva_resample_soxr_hq.  n frames of @p channels interleaved
+ * floats at @p in_rate; *out is malloc'd.  -ENOMEM (with a message) or the
+ * resampler's error. */
+int fva_librosa_load(const float *interleaved, int64_t n, int channels, int in_rate, int out_rate,
+                     float **out, int64_t *out_n, char *err, size_t errlen);
+
 /* torchaudio's windowed-sinc resample (Hann window, lowpass_filter_width 6,
  * rolloff 0.99): the kernel of torchaudio.functional.resample (computed in the
  * waveform's float32) or of transforms.Resample (computed in float64, stored

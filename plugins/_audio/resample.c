@@ -254,3 +254,18 @@ void fva_sinc_run(const fva_sinc *r, const float *x, int64_t n, float *out)
         out[o] = (float) acc;
     }
 }
+
+int fva_librosa_load(const float *interleaved, int64_t n, int channels, int in_rate, int out_rate,
+                     float **out, int64_t *out_n, char *err, size_t errlen)
+{
+    *out = NULL;
+    *out_n = 0;
+    float *mono = fva_mono(interleaved, n, channels);
+    if (!mono) {
+        snprintf(err, errlen, "no memory for %lld audio samples", (long long) n);
+        return -ENOMEM;
+    }
+    int ret = fva_resample_soxr_hq(mono, n, in_rate, out_rate, out, out_n, err, errlen);
+    free(mono);
+    return ret;
+}

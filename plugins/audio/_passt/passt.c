@@ -12,15 +12,8 @@
 
 int passt_load(const fveval_audio *a, float **out, int64_t *n, char *err, size_t errlen)
 {
-    *out = NULL;
-    *n = 0;
-    float *mono = fva_mono(a->data, a->nb_samples, a->channels);
-    if (!mono) {
-        snprintf(err, errlen, "no memory for %lld audio samples", (long long) a->nb_samples);
-        return -ENOMEM;
-    }
-    int ret = fva_resample_soxr_hq(mono, a->nb_samples, a->rate, PASST_RATE, out, n, err, errlen);
-    free(mono);
+    int ret = fva_librosa_load(a->data, a->nb_samples, a->channels, a->rate, PASST_RATE, out, n, err,
+                               errlen);
     if (ret < 0)
         return ret;
     ret = fva_peak_normalize(*out, *n, -1.0);

@@ -193,19 +193,6 @@ static int net_step(void *opaque, const int64_t *ids, size_t n_ids, float **logi
 
 /* ---- compute ------------------------------------------------------------------------ */
 
-/* librosa.load(path, sr=16000, mono=True): channel mean, then soxr HQ. */
-static float *speech_16k(const fveval_audio *a, int64_t *n, char *err, size_t errlen)
-{
-    float *mono = fva_mono(a->data, a->nb_samples, a->channels);
-    if (!mono)
-        return NULL;
-    float *out = NULL;
-    if (fva_resample_soxr_hq(mono, a->nb_samples, a->rate, WHISPER_RATE, &out, n, err, errlen) < 0)
-        out = NULL;
-    free(mono);
-    return out;
-}
-
 static char *append_text(char *all, const char *more)
 {
     if (!*more)
@@ -248,7 +235,9 @@ static int wer_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *r
 
     char err[512] = "";
     int64_t n = 0;
-    float *pcm = speech_16k(a, &n, err, sizeof(err));
+    float *pcm = NULL; /* librosa.load(path, sr=16000, mono=True) */
+    fva_librosa_load(a->data, a->nb_samples, a->channels, a->rate, WHISPER_RATE, &pcm, &n, err,
+                     sizeof(err));
     float *features = malloc(sizeof(float) * WHISPER_N_MELS * WHISPER_N_FRAMES);
     char *asr = NULL;
     int rc = -ENOMEM;
