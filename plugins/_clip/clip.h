@@ -24,6 +24,17 @@ void fvc_image_transform(fvv_transform *tf);
 /* The `precision` option: auto (clip.load's choice: fp16 on CUDA, fp32 on the cpu), fp32, fp16. */
 enum { FVC_PRECISION_AUTO, FVC_PRECISION_FP32, FVC_PRECISION_FP16 };
 extern const char *const fvc_precision_names[];
+/* OpenAI CLIP ViT-B/32 as tools/export/clip.py writes it, and its model-file entry
+ * (vbench.background_consistency and vbench.appearance_style declare the same file). */
+#define FVC_CLIP_B32_FILE "clip_vit_b32.pt"
+#define FVC_CLIP_B32_MODEL_FILE                                                                    \
+    {.name = FVC_CLIP_B32_FILE,                                                                     \
+     .source = "OpenAI CLIP ViT-B/32 (clip.load(\"ViT-B/32\"): https://openaipublic.azureedge.net/"  \
+               "clip/models/40d3657159146b8fcb3ed0dc4f4d87a9ba12cb9ea2a7e3ac4e30ca8efc9be25d/"     \
+               "ViT-B-32.pt)",                                                                     \
+     .recipe = "python3 tools/export/clip.py ViT-B/32 " FVC_CLIP_B32_FILE                          \
+               "  (encode_image and encode_text, fp32; needs the `clip` package)"}
+
 #define FVC_PRECISION_HELP                                                                       \
     "auto: as clip.load (fp16 on a cuda device, fp32 on the cpu); fp32; fp16 (cuda only: "      \
     "libtorch's cpu kernels have no half matmul/convolution)"

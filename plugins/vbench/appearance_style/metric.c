@@ -22,7 +22,6 @@
 #include "clip.h"
 #include "frame_features.h"
 
-#define CLIP_B32_FILE "clip_vit_b32.pt"
 
 enum { TEXT_AUTO, TEXT_PROMPT, TEXT_AUXILIARY };
 static const char *const text_source_names[] = {"auto", "text_prompt", "auxiliary_info", NULL};
@@ -63,11 +62,7 @@ static const fveval_field style_fields[] = {
 };
 
 static const fveval_model_file style_models[] = {
-    {.name = CLIP_B32_FILE,
-     .source = "OpenAI CLIP ViT-B/32 (clip.load(\"ViT-B/32\"): https://openaipublic.azureedge.net/clip/models/"
-               "40d3657159146b8fcb3ed0dc4f4d87a9ba12cb9ea2a7e3ac4e30ca8efc9be25d/ViT-B-32.pt)",
-     .recipe = "python3 tools/export/clip.py ViT-B/32 " CLIP_B32_FILE
-               "  (encode_image and encode_text, fp32; needs the `clip` package)"},
+    FVC_CLIP_B32_MODEL_FILE,
     {.name = NULL},
 };
 
@@ -85,7 +80,7 @@ static int style_setup(fveval_ctx *ctx)
         snprintf(p->tok_error, sizeof(p->tok_error), "CLIP vocabulary (option vocab): %s", why);
         fveval_log(ctx, FVEVAL_LOG_ERROR, "%s", p->tok_error);
     }
-    p->feat.model = fvc_load(ctx, CLIP_B32_FILE, p->precision, why, sizeof(why));
+    p->feat.model = fvc_load(ctx, FVC_CLIP_B32_FILE, p->precision, why, sizeof(why));
     if (!p->feat.model) {
         fveval_log(ctx, FVEVAL_LOG_ERROR, "%s", why);
         return -ENOENT;

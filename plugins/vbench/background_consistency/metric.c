@@ -16,7 +16,6 @@
 #include "clip.h"
 #include "frame_features.h"
 
-#define CLIP_B32_FILE "clip_vit_b32.pt"
 
 typedef struct {
     fvv_features feat; /* first: fvv_features_frame finds it there */
@@ -34,11 +33,7 @@ static const fveval_option background_options[] = {
 };
 
 static const fveval_model_file background_models[] = {
-    {.name = CLIP_B32_FILE,
-     .source = "OpenAI CLIP ViT-B/32 (clip.load(\"ViT-B/32\"): https://openaipublic.azureedge.net/clip/models/"
-               "40d3657159146b8fcb3ed0dc4f4d87a9ba12cb9ea2a7e3ac4e30ca8efc9be25d/ViT-B-32.pt)",
-     .recipe = "python3 tools/export/clip.py ViT-B/32 " CLIP_B32_FILE
-               "  (encode_image and encode_text, fp32; needs the `clip` package)"},
+    FVC_CLIP_B32_MODEL_FILE,
     {.name = NULL},
 };
 
@@ -46,7 +41,7 @@ static int background_setup(fveval_ctx *ctx)
 {
     background_priv *p = fveval_priv(ctx);
     char why[512];
-    p->feat.model = fvc_load(ctx, CLIP_B32_FILE, p->precision, why, sizeof(why));
+    p->feat.model = fvc_load(ctx, FVC_CLIP_B32_FILE, p->precision, why, sizeof(why));
     if (!p->feat.model) {
         fveval_log(ctx, FVEVAL_LOG_ERROR, "%s", why);
         return -ENOENT;
