@@ -4,7 +4,8 @@
 # through `fveval run` against the Python path (bench/audio_baseline.py: ffmpeg CLI
 # decode, the same soxr recipe, torch's AugmentMelSTFT and the network), both with the
 # same PaSST stand-in (tests/audio/make_passt.py), on N stereo 44.1 kHz clips of S
-# seconds.  Usage: sh bench/audio.sh [BUILD_DIR] [N] [S]   (run from the source tree)
+# seconds; audio.audiobox_aesthetics likewise with its stand-in
+# (tests/audio/make_audiobox.py) on the N generated clips.  Usage: sh bench/audio.sh [BUILD_DIR] [N] [S]   (run from the source tree)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src}" && pwd)
@@ -15,6 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/models"
 "$PY" "$src/tests/audio/make_passt.py" "$tmp/models"
+"$PY" "$src/tests/audio/make_audiobox.py" "$tmp/models"
 "$PY" - "$tmp" "$n" "$secs" <<'PYEOF'
 import sys, wave, numpy as np
 d, n, s = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -43,3 +45,11 @@ for metric in audio.kl_divergence audio.frechet_distance; do
     p=$("$PY" "$src/bench/audio_baseline.py" "$metric" models/passt_s_swa_p16_128_ap476.pt m.jsonl)
     echo "$metric: $audio_s s of audio; fveval (-j 1) $c s/s, Python path $p s/s"
 done
+start=$(date +%s.%N)
+"$build/core/fveval" --plugin-path "$build/plugins" run --manifest m.jsonl -m audio.audiobox_aesthetics \
+    --model-dir models -o out.json -q -j 1
+end=$(date +%s.%N)
+c=$(echo "$start $end" | awk -v a="$((n * secs))" '{printf "%.1f", a / ($2 - $1)}')
+p=$("$PY" "$src/bench/audio_baseline.py" audio.audiobox_aesthetics models/audiobox_aesthetics.pt m.jsonl)
+echo "audio.audiobox_aesthetics: $((n * secs)) s of audio; fveval (-j 1) $c s/s, Python path $p s/s," \
+    "ratio $(echo "$c $p" | awk '{printf "%.1f", $1 / $2}')"

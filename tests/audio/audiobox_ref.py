@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Independent audio.audiobox_aesthetics: upstream's AesPredictor.forward on one file with
-the same model file.  Usage: audiobox_ref.py MODEL FILE  -> prints CE CU PC PQ windows
+the same model file.
+Usage: audiobox_ref.py MODEL FILE...  -> one line per file: CE CU PC PQ windows
 
 Audio is decoded by the ffmpeg CLI at its own rate and channel count (float32, as
 torchaudio.load gives 16-bit PCM), then upstream's read_wav / audio_resample_mono /
@@ -32,9 +33,9 @@ def load(path):
     return torch.from_numpy(x.copy()), sr
 
 
-def main():
-    model = torch.jit.load(sys.argv[1]).eval()
-    wav, sr = load(sys.argv[2])
+def predict(model, path):
+    """AesPredictor.forward([{"path": path}])[0] as a list (CE, CU, PC, PQ), and the window count"""
+    wav, sr = load(path)
     if wav.shape[0] > 1:                                          # read_wav
         wav = wav.mean(0, keepdim=True)
     wav = torchaudio.functional.resample(wav, orig_freq=sr, new_freq=16000)
@@ -59,7 +60,14 @@ def main():
         for a in range(4):
             preds = raw[a] * tt[a, 1].item() + tt[a, 0].item()   # Normalize.inverse
             out.append(((preds * weights).sum() / weights.sum()).item())
-    print(" ".join(repr(v) for v in out), len(wavs))
+    return out, len(wavs)
+
+
+def main():
+    model = torch.jit.load(sys.argv[1]).eval()
+    for path in sys.argv[2:]:
+        out, windows = predict(model, path)
+        print(" ".join(repr(v) for v in out), windows)
 
 
 if __name__ == "__main__":

@@ -298,7 +298,8 @@ static const fveval_plugin aes_plugin = {
         "usefulness), PC (production complexity), PQ, windows.",
     .version = "1.0",
     .license = "Apache-2.0",
-    .flags = FVEVAL_PLUGIN_NEEDS_MODEL | FVEVAL_PLUGIN_NEEDS_GPU_PREFERRED,
+    .flags = FVEVAL_PLUGIN_HIGHER_IS_BETTER | FVEVAL_PLUGIN_NEEDS_MODEL |
+             FVEVAL_PLUGIN_NEEDS_GPU_PREFERRED,
     .options = aes_options,
     .fields = aes_fields,
     .models = aes_models,
