@@ -5,7 +5,9 @@
   embed_audio(float (1, 3, 1, 128, 204))      -> (3, 1024), rows L2-normalised x 20
 Like ImageBind it starts with a (2, 14, 14) tube convolution on the video and a
 16x16 stride-10 patch convolution on the fbank, so every crop, frame and mel
-frame reaches the output.  Usage: make_imagebind.py OUT_DIR"""
+frame reaches the output.  Both embeddings share a fixed direction, so scores lie
+around 0.3 as ImageBind's do (a cosine near 0 would make relative comparisons
+meaningless).  Usage: make_imagebind.py OUT_DIR"""
 import os
 import sys
 
@@ -21,6 +23,7 @@ class ImageBindStandIn(nn.Module):
         self.vproj = nn.Linear(8 * 16 * 16, 1024)
         self.patch = nn.Conv2d(1, 8, kernel_size=16, stride=10)
         self.aproj = nn.Linear(8 * 12 * 19, 1024)
+        self.register_buffer("shared", torch.randn(1024) * 0.8)
 
     def forward(self, x):
         return self.embed_vision(x)
@@ -30,14 +33,14 @@ class ImageBindStandIn(nn.Module):
         b, s = x.shape[0], x.shape[1]
         x = x.reshape(b * s, 3, 2, 224, 224)
         f = torch.tanh(self.tube(x)).flatten(1)
-        return F.normalize(self.vproj(f), dim=-1)
+        return F.normalize(self.vproj(f) + self.shared, dim=-1)
 
     @torch.jit.export
     def embed_audio(self, x):
         b, s = x.shape[0], x.shape[1]
         x = x.reshape(b * s, 1, 128, 204)
         f = torch.tanh(self.patch(x)).flatten(1)
-        return F.normalize(self.aproj(f), dim=-1) * 20.0
+        return F.normalize(self.aproj(f) + self.shared, dim=-1) * 20.0
 
 
 torch.manual_seed(4321)
