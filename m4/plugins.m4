@@ -17,6 +17,7 @@ FVEVAL_PLUGIN([common], [ssim])
 FVEVAL_PLUGIN([vbench], [temporal_flickering])
 FVEVAL_PLUGIN([audio], [kl_divergence], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and FFTW3 + libsoxr (libfftw3-dev, libsoxr-dev)])
 FVEVAL_PLUGIN([audio], [frechet_distance], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes && test "x$have_lapack" = xyes], [it needs libtorch, FFTW3 + libsoxr and CBLAS/LAPACKE])
+FVEVAL_PLUGIN([audio], [imagebind_score], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and FFTW3 + libsoxr (libfftw3-dev, libsoxr-dev)])
 FVEVAL_PLUGIN([audio], [wer], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
 FVEVAL_PLUGIN([audio], [audiobox_aesthetics], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
 
