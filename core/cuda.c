@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `--device cuda:N` as the core sees it.  Model metrics run on the device through
+ * libtorch; the pixel metrics' CUDA kernels (plugins/_cuda, built when configure
+ * found nvcc) need only a GPU.  So a cuda device is usable when libtorch sees it,
+ * or, in a build with the kernels, when the CUDA driver does: the core asks the
+ * driver through dlopen (libcuda.so.1) and links no CUDA library itself.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fveval-core.h"
+
+const char *fvi_cuda_build(void)
+{
+#if HAVE_CUDA
+    return "built (toolkit " FVEVAL_CUDA_TOOLKIT ")";
+#else
+    return "not built";
+#endif
+}
+
+int fvi_cuda_device_count(char *why, size_t whylen)
+{
+#if HAVE_CUDA
+    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, whylen, "no CUDA driver (libcuda.so.1 not found)");
+        return -1;
+    }
+    int (*cu_init)(unsigned) = NULL, (*cu_count)(int *) = NULL;
+    *(void **) &cu_init = dlsym(h, "cuInit");
+    *(void **) &cu_count = dlsym(h, "cuDeviceGetCount");
+    int n = 0, rc = cu_init && cu_count ? cu_init(0) : -1;
+    if (rc == 0)
+        rc = cu_count(&n);
+    /* The driver stays loaded: unloading it is not supported once initialised. */
+    if (rc != 0) {
+        snprintf(why, whylen, "the CUDA driver reports no usable device (CUresult %d)", rc);
+        return -1;
+    }
+    return n;
+#else
+    snprintf(why, whylen, "this fveval was built without CUDA (configure --with-cuda)");
+    return -1;
+#endif
+}
+
+int fvi_device_check(const char *device, char *err, size_t errlen)
+{
+    int rc = fvi_torch_device_check(device, err, errlen);
+    if (rc != -ENODEV)
+        return rc; /* usable, or not a device name at all */
+#if HAVE_CUDA
+    /* "cuda" or "cuda:N": libtorch checked the syntax already. */
+    int index = device[4] == ':' ? atoi(device + 5) : 0;
+    char why[256];
+    int n = fvi_cuda_device_count(why, sizeof(why));
+    if (n > index)
+        return 0;
+    if (n >= 0)
+        snprintf(why, sizeof(why), "no CUDA device %d (%d visible)", index, n);
+    size_t len = strlen(err);
+    if (len < errlen)
+        snprintf(err + len, errlen - len, "; CUDA kernels: %s", why);
+#endif
+    return rc;
+}
