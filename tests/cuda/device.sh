@@ -15,7 +15,7 @@ case $probe in
     *"not built"*) contains "CUDA: not built" && pass "--version: CUDA not built" ;;
     *) contains "CUDA: built (toolkit " && pass "--version: $(printf '%s\n' "$out" | tail -n 1)" ;;
 esac
-cd "$TMPDIR_TEST"
+cd "$TMPDIR_TEST" || exit 99
 . "$top_srcdir/tests/run/clips.sh"
 make_clip a.mp4 32 24 5 3
 if [ "$probe_rc" -eq 77 ]; then

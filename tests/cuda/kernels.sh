@@ -11,7 +11,7 @@ bin="$top_builddir/tests/cuda/test_cuda"
 "$bin" --probe
 rc=$?
 [ "$rc" -eq 0 ] || exit "$rc"
-LTX="$top_srcdir/../shared/media/ltx2.mp4"
+LTX=${LTX:-$top_srcdir/../shared/media/ltx2.mp4} # LTX: another clip (tests/cuda/device-check.sh)
 if [ -f "$LTX" ]; then
     need_tool "${FFPROBE_CLI:-ffprobe}"
     . "$top_srcdir/tests/run/clips.sh"

@@ -15,8 +15,8 @@ rc=$?
 . "$top_srcdir/tests/run/clips.sh"
 M=common.psnr,common.ssim,vbench.temporal_flickering
 R="$FVEVAL --plugin-path $top_builddir/plugins"
-cd "$TMPDIR_TEST"
-LTX="$top_srcdir/../shared/media/ltx2.mp4"
+cd "$TMPDIR_TEST" || exit 99
+LTX=${LTX:-$top_srcdir/../shared/media/ltx2.mp4} # LTX: another clip (tests/cuda/device-check.sh)
 if [ -f "$LTX" ]; then
     $FF -i "$LTX" -frames:v 8 -vf gblur=sigma=2 -c:v libx264 -crf 23 -pix_fmt yuv420p a.mp4
     $FF -i "$LTX" -frames:v 8 -c:v libx264 -crf 38 -pix_fmt yuv420p b.mp4
