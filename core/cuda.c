@@ -48,7 +48,7 @@ int fvi_cuda_device_count(char *why, size_t whylen)
         return -1;
     }
     /* The kernels' runtime needs a driver of at least its major version (minor versions are compatible). */
-    if (version / 1000 < FVEVAL_CUDA_TOOLKIT_MAJOR) {
+    if (version / 1000 < atoi(FVEVAL_CUDA_TOOLKIT)) { /* "13.0" -> 13 */
         snprintf(why, whylen, "the CUDA driver (%d.%d) is older than the toolkit the kernels were built with (%s)",
                  version / 1000, version % 1000 / 10, FVEVAL_CUDA_TOOLKIT);
         return -1;
