@@ -538,6 +538,16 @@ const fvt_api *fvi_torch_api(void);
 /* fvt_api.device_check that loads nothing for "cpu". */
 int fvi_torch_device_check(const char *device, char *err, size_t errlen);
 
+/*
+ * core/cuda.c: the CUDA kernels ("built (toolkit X.Y)" or "not built"), the number
+ * of devices the CUDA driver sees (-1 with the reason), and the run's device check:
+ * fvi_torch_device_check, and in a build with the kernels a cuda device the driver
+ * sees is usable too (the pixel metrics run there without libtorch).
+ */
+const char *fvi_cuda_build(void);
+int fvi_cuda_device_count(char *why, size_t whylen);
+int fvi_device_check(const char *device, char *err, size_t errlen);
+
 /* ---- building samples (samples.c) -------------------------------------------- */
 
 typedef struct fvi_sample_list {

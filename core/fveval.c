@@ -411,6 +411,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         printf("fveval %s (plugin ABI %d.%d, model runtime: %s)\n", PACKAGE_VERSION, FVEVAL_ABI_MAJOR,
                FVEVAL_ABI_MINOR, FVI_RUNTIME_NAME);
+        printf("CUDA: %s\n", fvi_cuda_build());
         rc = FVI_EXIT_OK;
     } else if (strcmp(cmd, "list") == 0) {
         rc = cmd_list(&cli, argc - 1, argv + 1);

@@ -45,8 +45,9 @@ static const char run_usage[] =
     "  --format json|csv|table  output format (table: print to stdout, and JSON to -o FILE if given)\n"
     "  --config FILE            YAML run file with the same keys; flags override it\n"
     "  -j, --jobs N             samples decoded and scored at once (default: cores)\n"
-    "  --device cpu|cuda|cuda:N where model metrics run (default cpu); cuda: the GPU that\n"
-    "                           CUDA_VISIBLE_DEVICES and SLURM_LOCALID give this process\n"
+    "  --device cpu|cuda|cuda:N where model metrics and the CUDA kernels run (default cpu);\n"
+    "                           cuda: the GPU that CUDA_VISIBLE_DEVICES and SLURM_LOCALID give\n"
+    "                           this process\n"
     "  --model-dir DIR          model files (default $FVEVAL_MODEL_DIR, ~/.cache/fveval/models)\n"
     "  --resume                 reuse results of an earlier, possibly interrupted run of -o\n"
     "  --retry-crashed          with --resume: score again what crashed the earlier run\n"
@@ -692,7 +693,7 @@ static int resolve_cuda_device(fvi_run_config *cfg)
 static int check_device(const char *device)
 {
     char err[512];
-    if (fvi_torch_device_check(device, err, sizeof(err)) == 0)
+    if (fvi_device_check(device, err, sizeof(err)) == 0)
         return 0;
     return fvi_cli_error("%s", err);
 }

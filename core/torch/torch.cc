@@ -20,6 +20,7 @@
 #include <torch/serialize.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 
 #include "torch.h"
 
@@ -139,6 +140,32 @@ torch::Tensor tensor_from_arg(const fveval_arg &a)
     return t;
 }
 
+// An FVEVAL_ARG_TENSOR_CUDA argument: the caller's device memory wrapped as a CUDA
+// tensor (torch::from_blob, no copy), after checking that this libtorch has CUDA at
+// all and sees the device; wrapping memory of a device libtorch cannot reach would
+// only fail later, inside the model, with a less clear message.
+torch::Tensor tensor_from_device_arg(const fveval_arg &a)
+{
+    if (a.ndim < 0 || a.ndim > 16 || (a.ndim > 0 && !a.shape))
+        throw std::invalid_argument("tensor argument with a bad shape");
+    if (!c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA))
+        throw std::runtime_error("libtorch built without CUDA: cannot take a CUDA device tensor");
+    int n = torch::cuda::is_available() ? (int) torch::cuda::device_count() : 0;
+    if (a.i < 0 || a.i >= n)
+        throw std::runtime_error("CUDA device tensor on cuda:" + std::to_string(a.i) +
+                                 ", which libtorch does not see (" + std::to_string(n) + " visible)");
+    std::vector<int64_t> shape(a.shape, a.shape + a.ndim);
+    for (int64_t s : shape)
+        if (s < 0)
+            throw std::invalid_argument("tensor argument with a negative size");
+    if (!a.data)
+        throw std::invalid_argument("tensor argument without data");
+    auto opts = torch::TensorOptions()
+                    .dtype(torch::kFloat32)
+                    .device(torch::Device(torch::kCUDA, (c10::DeviceIndex) a.i));
+    return torch::from_blob(const_cast<float *>(a.data), shape, opts);
+}
+
 fvt_tensor *host_tensor(const torch::Tensor &src)
 {
     auto *out = new fvt_tensor;
@@ -154,6 +181,11 @@ c10::IValue ivalue_from_arg(const fveval_arg &a, const fvt_module &m)
         return m.half ? tensor_from_arg(a).to(m.device, torch::kHalf) : tensor_from_arg(a).to(m.device);
     case FVEVAL_ARG_TENSOR_I64:
         return tensor_from_arg(a).to(m.device);
+    case FVEVAL_ARG_TENSOR_CUDA: {
+        // On the module's device already: no copy; another device or half: one device copy.
+        torch::Tensor t = tensor_from_device_arg(a);
+        return m.half ? t.to(m.device, torch::kHalf) : t.to(m.device);
+    }
     case FVEVAL_ARG_BOOL:
         return c10::IValue(a.i != 0);
     case FVEVAL_ARG_INT:

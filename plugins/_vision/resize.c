@@ -14,12 +14,7 @@
 #include "vision.h"
 
 /* One output index of a 1-D pass: taps input indices and weights, summed in order. */
-typedef struct axis_weights {
-    int taps;    /* slots per output */
-    int *count;  /* [out] taps used */
-    int *index;  /* [out * taps] input indices */
-    float *w;    /* [out * taps] */
-} axis_weights;
+typedef fvv_axis_weights axis_weights;
 
 static void axis_free(axis_weights *a)
 {
@@ -181,6 +176,20 @@ static int axis_weights_make(axis_weights *a, int in, int out, fvv_interp interp
     else
         weights_bilinear(a, in, out);
     return 0;
+}
+
+int fvv_resize_weights(fvv_axis_weights *a, int in, int out, fvv_interp interp, bool antialias)
+{
+    *a = (fvv_axis_weights){0};
+    if (in < 1 || out < 1)
+        return -EINVAL;
+    return axis_weights_make(a, in, out, interp, antialias);
+}
+
+void fvv_resize_weights_free(fvv_axis_weights *a)
+{
+    axis_free(a);
+    *a = (fvv_axis_weights){0};
 }
 
 /* One weighted sum in torch's order: acc = x0 * w0, then acc += xj * wj. */

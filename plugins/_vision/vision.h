@@ -45,6 +45,24 @@ int fvv_resize(const float *src, int channels, int in_h, int in_w, float *dst, i
                int out_w, fvv_interp interp, bool antialias);
 
 /*
+ * The weights fvv_resize applies along one axis (in -> out samples), for another
+ * implementation of it (the CUDA kernels, plugins/_cuda) that must give the same floats:
+ * output i is the sum over j < count[i] of x[index[i * taps + j]] * w[i * taps + j] in
+ * float32, in order, acc = x0 * w0 then acc += xj * wj (never a fused multiply-add).
+ * fvv_resize does the width pass over every input row first, then the height pass.
+ * 0, -EINVAL or -ENOMEM; release with fvv_resize_weights_free.
+ */
+typedef struct fvv_axis_weights {
+    int taps;   /**< slots per output */
+    int *count; /**< [out] taps used */
+    int *index; /**< [out * taps] input indices */
+    float *w;   /**< [out * taps] */
+} fvv_axis_weights;
+
+int fvv_resize_weights(fvv_axis_weights *a, int in, int out, fvv_interp interp, bool antialias);
+void fvv_resize_weights_free(fvv_axis_weights *a);
+
+/*
  * torchvision.transforms.functional.resize(x, size) with an int size: the shorter side
  * becomes @p size, the longer int(size * long / short) (truncated, Python float
  * division): 832x480 -> 388x224 (w x h).  A square image gives size x size.  The same

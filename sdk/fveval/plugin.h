@@ -61,7 +61,8 @@
  *    float32 host copies owned by the plugin: release each with
  *    fveval_tensor_free().  Their data pointer is valid until then.
  *  - Input tensors are described by fveval_arg (shape + float buffer) and
- *    are copied during the call.
+ *    are copied during the call; CUDA device tensors (ABI 1.4) are wrapped,
+ *    not copied.
  *  - A failing model service returns NULL or a negative code; the reason is
  *    then readable with fveval_model_error() until the next model service
  *    call on the same ctx.  When setup fails after a model service failed,
@@ -93,7 +94,7 @@ extern "C" {
 #endif
 
 #define FVEVAL_ABI_MAJOR 1
-#define FVEVAL_ABI_MINOR 3
+#define FVEVAL_ABI_MINOR 4
 #define FVEVAL_ABI_VERSION (((uint32_t) FVEVAL_ABI_MAJOR << 16) | (uint32_t) FVEVAL_ABI_MINOR)
 
 #if defined(_WIN32)
@@ -412,7 +413,16 @@ typedef enum fveval_arg_type {
      * points at prod(shape) int64_t values (build it with
      * FVEVAL_ARG_TENSOR_I64_OF).  A core older than 1.3 refuses the call.
      */
-    FVEVAL_ARG_TENSOR_I64 = 5
+    FVEVAL_ARG_TENSOR_I64 = 5,
+    /**
+     * ABI 1.4: float32 tensor from shape + data, where data is device memory
+     * on CUDA device i (cuda:i), e.g. frames a plugin transformed there
+     * (build it with FVEVAL_ARG_TENSOR_CUDA_OF).  It is wrapped, not copied:
+     * it MUST stay valid until the call returns.  Refused with a reason when
+     * the model runtime has no CUDA (Debian's libtorch is CPU-only) or by a
+     * core older than 1.4.
+     */
+    FVEVAL_ARG_TENSOR_CUDA = 6
 } fveval_arg_type;
 
 /**
@@ -441,6 +451,11 @@ typedef struct fveval_arg {
 #define FVEVAL_ARG_TENSOR_I64_OF(nd, shp, dat)                                              \
     ((fveval_arg){.type = FVEVAL_ARG_TENSOR_I64, .ndim = (nd), .shape = (shp),             \
                   .data = (const float *) (const void *) (dat)})
+
+/** A positional float32 tensor in CUDA device memory on cuda:@p dev (ABI 1.4). */
+#define FVEVAL_ARG_TENSOR_CUDA_OF(nd, shp, dat, dev)                                        \
+    ((fveval_arg){.type = FVEVAL_ARG_TENSOR_CUDA, .ndim = (nd), .shape = (shp),            \
+                  .data = (dat), .i = (dev)})
 
 /**
  * Numeric precision a model runs in (ABI 1.3).  FP16 converts the module's

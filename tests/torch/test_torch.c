@@ -125,6 +125,19 @@ int main(int argc, char **argv)
     T->tensor_free(out[1]);
     out[0] = out[1] = NULL;
 
+    /*
+     * CUDA device tensors (ABI 1.4): wrapped, never copied to the host.  A libtorch
+     * without CUDA (Debian's) or without that device refuses with the reason, and the
+     * pointer is never touched (it is not device memory here).
+     */
+    int64_t dev_shape[1] = {3};
+    static const float not_device_memory[3];
+    fveval_arg ad[] = {FVEVAL_ARG_TENSOR_CUDA_OF(1, dev_shape, not_device_memory, 0)};
+    r = T->module_run(m, "encode_image", ad, 1, out, 2, err, sizeof(err));
+    CHECK(r < 0 && (strstr(err, "libtorch built without CUDA") || strstr(err, "does not see")) &&
+              !strchr(err, '\n'),
+          "device tensor: %d %s", r, err);
+
     /* fp32 module: float arguments stay float32 */
     fvt_tensor *d3[3] = {NULL, NULL, NULL};
     r = T->module_run(m, "dtype_of", a1, 1, d3, 3, err, sizeof(err));

@@ -93,6 +93,39 @@ int fvpx_compute_paired(fveval_ctx *ctx, const fveval_sample *s, fveval_result *
     return 0;
 }
 
+int fvpx_cuda_device(fveval_ctx *ctx)
+{
+    return fvcu_toolkit() ? fvcu_device_index(fveval_device(ctx)) : -1;
+}
+
+int fvpx_compute_paired_cuda(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res, int dev,
+                             fvpx_device_fn fn, void *state)
+{
+    const fveval_video *v, *r;
+    int n;
+    int ret = fvpx_get_pair(ctx, s, res, &v, &r, &n);
+    if (ret < 0)
+        return ret;
+    char err[512] = "";
+    double *values = malloc((size_t) n * sizeof(*values));
+    fvcu_frames *gv = values ? fvcu_video_upload(dev, v, err, sizeof(err)) : NULL;
+    fvcu_frames *gr = gv ? fvcu_video_upload(dev, r, err, sizeof(err)) : NULL;
+    if (!values)
+        ret = -ENOMEM;
+    else if (!gr)
+        ret = -EIO;
+    else
+        ret = fn(state, gv, gr, n, values, err, sizeof(err));
+    fvcu_frames_free(gv);
+    fvcu_frames_free(gr);
+    if (ret == 0)
+        fvpx_report_mean(ctx, res, "per_frame", values, n);
+    else if (err[0])
+        fveval_result_error(ctx, res, "%s", err);
+    free(values);
+    return ret;
+}
+
 /*
  * Sum over a frame of (a - b)^2 or |a - b|.  Per row, 32-bit partial sums
  * (which vectorise well) over blocks short enough not to overflow:

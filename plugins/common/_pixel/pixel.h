@@ -16,6 +16,8 @@
 
 #include <fveval/plugin.h>
 
+#include "../../_cuda/fvcuda.h"
+
 /* The sample fields of a paired metric: "video" and "reference", both required. */
 extern const fveval_field fvpx_paired_fields[];
 
@@ -61,6 +63,25 @@ void fvpx_report_mean(fveval_ctx *ctx, fveval_result *res, const char *key, cons
 int fvpx_compute_paired(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res,
                         fvpx_frame_fn fn, void *state,
                         int (*prepare)(void *state, const fveval_video *video));
+
+/*
+ * The CUDA device these metrics run on: N for `--device cuda:N` in a build with
+ * the CUDA kernels, else -1 (the CPU; without the kernels the CPU gives the same
+ * values, so a cuda device is no reason to fail).
+ */
+int fvpx_cuda_device(fveval_ctx *ctx);
+
+/* values[0..n) for the frame pairs (i, i) of two clips uploaded to the device. */
+typedef int (*fvpx_device_fn)(void *state, const fvcu_frames *a, const fvcu_frames *b, int n,
+                              double *values, char *err, size_t errlen);
+
+/*
+ * fvpx_compute_paired on CUDA device @p dev: both clips uploaded once (uint8),
+ * @p fn for the per-frame values, reported as fvpx_compute_paired does.  A device
+ * failure is the sample's error, with CUDA's reason.
+ */
+int fvpx_compute_paired_cuda(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res, int dev,
+                             fvpx_device_fn fn, void *state);
 
 /* Exact sums over all bytes of two same-size frames: of (a - b)^2, and of |a - b|. */
 uint64_t fvpx_sum_squared_diff(const fvpx_frame *a, const fvpx_frame *b);

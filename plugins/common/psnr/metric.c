@@ -11,8 +11,10 @@
  * bytes ((a - b)^2 / 255^2 is the same quantity), which is both the exact
  * value upstream's float32 sum approximates and much faster.
  */
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include <fveval/plugin.h>
 
@@ -29,16 +31,38 @@ static const fveval_option psnr_options[] = {
     {.name = NULL},
 };
 
+/* PSNR of a frame of width x height RGB pixels from its exact sum of squared byte differences. */
+static double psnr_of_sum(const psnr_priv *p, uint64_t sum, int width, int height)
+{
+    double n = 3.0 * width * height;
+    double mse = (double) sum / (255.0 * 255.0) / n;
+    return 10.0 * log10(p->max_val * p->max_val / fmax(mse, 1e-10));
+}
+
 static double frame_psnr(void *state, const fvpx_frame *a, const fvpx_frame *b)
 {
-    const psnr_priv *p = state;
-    double n = 3.0 * a->width * a->height;
-    double mse = (double) fvpx_sum_squared_diff(a, b) / (255.0 * 255.0) / n;
-    return 10.0 * log10(p->max_val * p->max_val / fmax(mse, 1e-10));
+    return psnr_of_sum(state, fvpx_sum_squared_diff(a, b), a->width, a->height);
+}
+
+/* --device cuda:N: the same integer sums, on the device. */
+static int device_psnr(void *state, const fvcu_frames *a, const fvcu_frames *b, int n,
+                       double *values, char *err, size_t errlen)
+{
+    uint64_t *sums = malloc((size_t) n * sizeof(*sums));
+    if (!sums)
+        return -ENOMEM;
+    int rc = fvcu_sum_diff(a, 0, b, 0, n, 1, sums, err, errlen);
+    for (int i = 0; rc == 0 && i < n; i++)
+        values[i] = psnr_of_sum(state, sums[i], a->width, a->height);
+    free(sums);
+    return rc;
 }
 
 static int psnr_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res)
 {
+    int dev = fvpx_cuda_device(ctx);
+    if (dev >= 0)
+        return fvpx_compute_paired_cuda(ctx, s, res, dev, device_psnr, fveval_priv(ctx));
     return fvpx_compute_paired(ctx, s, res, frame_psnr, fveval_priv(ctx), NULL);
 }
 

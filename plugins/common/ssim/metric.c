@@ -267,8 +267,19 @@ static int ssim_prepare(void *state, const fveval_video *v)
     return ssim_scratch(state, v->width, v->height);
 }
 
+/* --device cuda:N: the same map in double on the device (summed in another order). */
+static int device_ssim(void *state, const fvcu_frames *a, const fvcu_frames *b, int n,
+                       double *values, char *err, size_t errlen)
+{
+    const ssim_priv *p = state;
+    return fvcu_ssim(a, 0, b, 0, n, p->ws, p->g, values, err, errlen);
+}
+
 static int ssim_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result *res)
 {
+    int dev = fvpx_cuda_device(ctx);
+    if (dev >= 0)
+        return fvpx_compute_paired_cuda(ctx, s, res, dev, device_ssim, fveval_priv(ctx));
     return fvpx_compute_paired(ctx, s, res, frame_ssim, fveval_priv(ctx), ssim_prepare);
 }
 

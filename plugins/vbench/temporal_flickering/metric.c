@@ -15,6 +15,7 @@
  * whole-clip computation bit for bit.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <fveval/plugin.h>
@@ -36,7 +37,34 @@ static const fveval_frame_access flicker_access[] = {
 typedef struct {
     double *mae;
     int n, cap;
+    fvcu_frames *ring; /* --device cuda:N: the last two frames on the device, slot t % 2 */
 } flicker_priv;
+
+/*
+ * Sum of |a - b| over the window's two frames on CUDA device @p dev: each frame is
+ * uploaded once, as it arrives, into the two-slot ring.  0 or an error (reason in res).
+ */
+static int device_pair_sum(flicker_priv *p, int dev, const fveval_video *window, fveval_ctx *ctx,
+                           fveval_result *res, uint64_t *sum)
+{
+    char err[512] = "";
+    int t = fveval_video_frame_index(window, window->nb_frames - 1);
+    if (p->ring && (p->ring->width != window->width || p->ring->height != window->height)) {
+        fvcu_frames_free(p->ring);
+        p->ring = NULL;
+    }
+    if (!p->ring)
+        p->ring = fvcu_frames_new(dev, window->width, window->height, 2, err, sizeof(err));
+    int rc = p->ring ? 0 : -EIO;
+    fvpx_frame last = fvpx_video_frame(window, window->nb_frames - 1);
+    if (rc == 0)
+        rc = fvcu_frames_upload(p->ring, t % 2, last.data, last.linesize, 0, 1, err, sizeof(err));
+    if (rc == 0 && window->nb_frames == 2)
+        rc = fvcu_sum_diff(p->ring, (t - 1) % 2, p->ring, t % 2, 1, 0, sum, err, sizeof(err));
+    if (rc < 0)
+        fveval_result_error(ctx, res, "%s", err);
+    return rc;
+}
 
 static int flicker_frame(fveval_ctx *ctx, const fveval_sample *s, const char *field,
                          const fveval_video *window, fveval_result *res)
@@ -45,6 +73,13 @@ static int flicker_frame(fveval_ctx *ctx, const fveval_sample *s, const char *fi
     flicker_priv *p = fveval_priv(ctx);
     if (fveval_video_frame_index(window, window->nb_frames - 1) == 0)
         p->n = 0; /* a new sample */
+    int dev = fvpx_cuda_device(ctx);
+    uint64_t sum = 0;
+    if (dev >= 0) {
+        int rc = device_pair_sum(p, dev, window, ctx, res, &sum);
+        if (rc < 0)
+            return rc;
+    }
     if (window->nb_frames < 2)
         return 0;
     if (p->n == p->cap) {
@@ -56,7 +91,9 @@ static int flicker_frame(fveval_ctx *ctx, const fveval_sample *s, const char *fi
         p->cap = cap;
     }
     fvpx_frame a = fvpx_video_frame(window, 0), b = fvpx_video_frame(window, 1);
-    p->mae[p->n++] = (double) fvpx_sum_abs_diff(&a, &b) / (3.0 * a.width * a.height);
+    if (dev < 0)
+        sum = fvpx_sum_abs_diff(&a, &b);
+    p->mae[p->n++] = (double) sum / (3.0 * a.width * a.height);
     return 0;
 }
 
@@ -89,6 +126,7 @@ static void flicker_uninit(fveval_ctx *ctx)
 {
     flicker_priv *p = fveval_priv(ctx);
     free(p->mae);
+    fvcu_frames_free(p->ring);
 }
 
 static const fveval_plugin flicker_plugin = {
