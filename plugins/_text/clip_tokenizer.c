@@ -5,6 +5,8 @@
  * characters, as Python does. */
 #include "clip_tokenizer.h"
 
+#include "bpe_common.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,25 +25,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-/* ---------- growable code point array ---------- */
-typedef struct {
-    int32_t *v;
-    size_t n, cap;
-} cps;
-
-static int cps_push(cps *a, int32_t c)
-{
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        int32_t *v = realloc(a->v, cap * sizeof *v);
-        if (!v) return -1;
-        a->v = v;
-        a->cap = cap;
-    }
-    a->v[a->n++] = c;
-    return 0;
 }
 
 /* ---------- string -> id hash (vocab) and pair -> rank hash (bpe_ranks) ---------- */
@@ -64,24 +47,9 @@ struct clip_tokenizer {
     int32_t byte_id[256];     /* encoder id of byte_encoder[b]; +256 for the '</w>' form */
 };
 
-static uint64_t hash_str(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-static uint64_t hash_u64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return x;
-}
-
 static int32_t smap_get(const clip_tokenizer *t, const char *s, size_t n)
 {
-    for (size_t i = hash_str(s, n) & t->smask;; i = (i + 1) & t->smask) {
+    for (size_t i = bpe_hash_str(s, n) & t->smask;; i = (i + 1) & t->smask) {
         const str_slot *sl = &t->smap[i];
         if (!sl->key) return -1;
         if (strlen(sl->key) == n && memcmp(sl->key, s, n) == 0) return sl->id;
@@ -91,7 +59,7 @@ static int32_t smap_get(const clip_tokenizer *t, const char *s, size_t n)
 static void smap_put(clip_tokenizer *t, char *s, int32_t id)
 {
     size_t n = strlen(s);
-    for (size_t i = hash_str(s, n) & t->smask;; i = (i + 1) & t->smask) {
+    for (size_t i = bpe_hash_str(s, n) & t->smask;; i = (i + 1) & t->smask) {
         str_slot *sl = &t->smap[i];
         if (!sl->key || strcmp(sl->key, s) == 0) {
             sl->key = s;
@@ -104,7 +72,7 @@ static void smap_put(clip_tokenizer *t, char *s, int32_t id)
 static int32_t pmap_get(const clip_tokenizer *t, int32_t a, int32_t b)
 {
     uint64_t key = (((uint64_t)(uint32_t)a << 32) | (uint32_t)b) + 1;
-    for (size_t i = hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
+    for (size_t i = bpe_hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
         if (t->pmap[i].key == 0) return -1;
         if (t->pmap[i].key == key) return t->pmap[i].rank;
     }
@@ -113,31 +81,11 @@ static int32_t pmap_get(const clip_tokenizer *t, int32_t a, int32_t b)
 static void pmap_put(clip_tokenizer *t, int32_t a, int32_t b, int32_t rank)
 {
     uint64_t key = (((uint64_t)(uint32_t)a << 32) | (uint32_t)b) + 1;
-    for (size_t i = hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
+    for (size_t i = bpe_hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
         if (t->pmap[i].key == 0 || t->pmap[i].key == key) {
             t->pmap[i].key = key;
             t->pmap[i].rank = rank;
             return;
-        }
-    }
-}
-
-/* bytes_to_unicode(): printable Latin-1 bytes map to themselves, the rest to 256 + n in
- * byte order; the vocab lists them in the order of `bs` (printable ones first). */
-static void bytes_to_unicode(int32_t bs[256], int32_t cs[256])
-{
-    int n = 0;
-    for (int b = '!'; b <= '~'; b++) bs[n++] = b;
-    for (int b = 0xA1; b <= 0xAC; b++) bs[n++] = b;
-    for (int b = 0xAE; b <= 0xFF; b++) bs[n++] = b;
-    for (int i = 0; i < n; i++) cs[i] = bs[i];
-    int extra = 0, m = n;
-    for (int b = 0; b < 256; b++) {
-        int found = 0;
-        for (int i = 0; i < n; i++) found |= bs[i] == b;
-        if (!found) {
-            bs[m] = b;
-            cs[m++] = 256 + extra++;
         }
     }
 }
@@ -208,7 +156,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
     }
     if (!t || !t->smap || !t->pmap) goto oom;
     int32_t bs[256], cs[256];
-    bytes_to_unicode(bs, cs);
+    bpe_bytes_to_unicode(bs, cs);
     for (int i = 0; i < 256; i++) {
         if (!(t->strings[i] = dup_utf8(cs[i], NULL))) goto oom;
         if (!(t->strings[256 + i] = dup_utf8(cs[i], "</w>"))) goto oom;
@@ -326,14 +274,14 @@ static int is_hex(int32_t c)
 
 /* html.unescape: '&' followed by the charref pattern
  * (#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?), replaced as _replace_charref. */
-static int html_unescape(const cps *in, cps *out)
+static int html_unescape(const bpe_cps *in, bpe_cps *out)
 {
     out->n = 0;
     size_t i = 0;
     while (i < in->n) {
         int32_t c = in->v[i];
         if (c != '&' || i + 1 >= in->n) {
-            if (cps_push(out, c)) return -1;
+            if (bpe_cps_push(out, c)) return -1;
             i++;
             continue;
         }
@@ -349,7 +297,7 @@ static int html_unescape(const cps *in, cps *out)
                 d++;
             }
             if (d == k) { /* no digits: not a reference */
-                if (cps_push(out, c)) return -1;
+                if (bpe_cps_push(out, c)) return -1;
                 i++;
                 continue;
             }
@@ -360,7 +308,7 @@ static int html_unescape(const cps *in, cps *out)
                 else if (invalid_codepoint(num)) r = -2;
                 else r = (int32_t)num;
             }
-            if (r >= 0 && cps_push(out, r)) return -1;
+            if (r >= 0 && bpe_cps_push(out, r)) return -1;
             i = d;
             continue;
         }
@@ -374,7 +322,7 @@ static int html_unescape(const cps *in, cps *out)
             k++;
         }
         if (k == j) {
-            if (cps_push(out, c)) return -1;
+            if (bpe_cps_push(out, c)) return -1;
             i++;
             continue;
         }
@@ -398,12 +346,12 @@ static int html_unescape(const cps *in, cps *out)
         }
         if (!e) { /* '&' + s: unchanged */
             for (size_t m = i; m < end; m++)
-                if (cps_push(out, in->v[m])) return -1;
+                if (bpe_cps_push(out, in->v[m])) return -1;
         } else {
-            if (cps_push(out, e->cp[0])) return -1;
-            if (e->cp[1] && cps_push(out, e->cp[1])) return -1;
+            if (bpe_cps_push(out, e->cp[0])) return -1;
+            if (e->cp[1] && bpe_cps_push(out, e->cp[1])) return -1;
             for (size_t m = j + used; m < end; m++)
-                if (cps_push(out, in->v[m])) return -1;
+                if (bpe_cps_push(out, in->v[m])) return -1;
         }
         i = end;
     }
@@ -411,33 +359,6 @@ static int html_unescape(const cps *in, cps *out)
 }
 
 /* ---------- character classes ---------- */
-/* The regex module's \s (Unicode White_Space). */
-static int re_space(int32_t c)
-{
-    return (c >= 0x9 && c <= 0xd) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
-           c == 0x3000;
-}
-
-/* str.isspace, used by str.strip: \s plus the information separators 0x1c..0x1f. */
-static int py_space(int32_t c)
-{
-    return re_space(c) || (c >= 0x1c && c <= 0x1f);
-}
-
-static int is_letter(int32_t c)
-{
-    utf8proc_category_t k = utf8proc_category(c);
-    return k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LL || k == UTF8PROC_CATEGORY_LT ||
-           k == UTF8PROC_CATEGORY_LM || k == UTF8PROC_CATEGORY_LO;
-}
-
-static int is_number(int32_t c)
-{
-    utf8proc_category_t k = utf8proc_category(c);
-    return k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_NO;
-}
-
 static int is_cased(int32_t c)
 {
     utf8proc_category_t k = utf8proc_category(c);
@@ -455,13 +376,13 @@ static int is_case_ignorable(int32_t c)
 
 /* Python's str.lower: simple mappings, plus the two special cases it applies:
  * U+0130 becomes "i" + U+0307, and a capital sigma that ends a word becomes final sigma. */
-static int py_lower(const cps *in, cps *out)
+static int py_lower(const bpe_cps *in, bpe_cps *out)
 {
     out->n = 0;
     for (size_t i = 0; i < in->n; i++) {
         int32_t c = in->v[i];
         if (c == 0x130) {
-            if (cps_push(out, 'i') || cps_push(out, 0x307)) return -1;
+            if (bpe_cps_push(out, 'i') || bpe_cps_push(out, 0x307)) return -1;
             continue;
         }
         if (c == 0x3a3) {
@@ -472,10 +393,10 @@ static int py_lower(const cps *in, cps *out)
             j = i + 1;
             while (j < in->n && is_case_ignorable(in->v[j])) j++;
             after = j < in->n && is_cased(in->v[j]);
-            if (cps_push(out, before && !after ? 0x3c2 : 0x3c3)) return -1;
+            if (bpe_cps_push(out, before && !after ? 0x3c2 : 0x3c3)) return -1;
             continue;
         }
-        if (cps_push(out, utf8proc_tolower(c))) return -1;
+        if (bpe_cps_push(out, utf8proc_tolower(c))) return -1;
     }
     return 0;
 }
@@ -529,7 +450,7 @@ static int bpe(const clip_tokenizer *t, const unsigned char *bytes, size_t n, in
     return 0;
 }
 
-static int match_literal(const cps *s, size_t i, const char *lit)
+static int match_literal(const bpe_cps *s, size_t i, const char *lit)
 {
     size_t n = strlen(lit);
     if (i + n > s->n) return 0;
@@ -540,7 +461,7 @@ static int match_literal(const cps *s, size_t i, const char *lit)
 
 int clip_encode(clip_tokenizer *t, const char *text, int64_t **ids_out, size_t *n_out, char *err, size_t errlen)
 {
-    cps a = {0}, b = {0};
+    bpe_cps a = {0}, b = {0};
     int64_t *ids = NULL;
     size_t nids = 0, idcap = 0;
     int32_t *word = NULL;
@@ -548,18 +469,12 @@ int clip_encode(clip_tokenizer *t, const char *text, int64_t **ids_out, size_t *
     unsigned char *bytes = NULL;
     int rc = -1;
     /* decode UTF-8 */
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
-    utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(text);
-    while (left > 0) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = utf8proc_iterate(p, left, &c);
-        if (k < 0) {
-            set_err(err, errlen, "text is not valid UTF-8 (byte %zd)", (ssize_t)(p - (const utf8proc_uint8_t *)text));
-            goto out;
-        }
-        if (cps_push(&a, c)) goto oom;
-        p += k;
-        left -= k;
+    size_t bad = 0;
+    int dr = bpe_decode_utf8(text, &a, &bad);
+    if (dr < 0) goto oom;
+    if (dr > 0) {
+        set_err(err, errlen, "text is not valid UTF-8 (byte %zu)", bad);
+        goto out;
     }
     /* basic_clean: html.unescape(html.unescape(text)).strip()  (ftfy.fix_text not done) */
     if (html_unescape(&a, &b) || html_unescape(&b, &a)) goto oom;
@@ -567,17 +482,17 @@ int clip_encode(clip_tokenizer *t, const char *text, int64_t **ids_out, size_t *
      * characters this one removes too. */
     b.n = 0;
     for (size_t i = 0; i < a.n; i++) {
-        if (re_space(a.v[i])) {
-            if (cps_push(&b, ' ')) goto oom;
-            while (i + 1 < a.n && re_space(a.v[i + 1])) i++;
-        } else if (cps_push(&b, a.v[i])) {
+        if (bpe_is_space(a.v[i])) {
+            if (bpe_cps_push(&b, ' ')) goto oom;
+            while (i + 1 < a.n && bpe_is_space(a.v[i + 1])) i++;
+        } else if (bpe_cps_push(&b, a.v[i])) {
             goto oom;
         }
     }
     size_t s0 = 0, s1 = b.n;
-    while (s0 < s1 && py_space(b.v[s0])) s0++;
-    while (s1 > s0 && py_space(b.v[s1 - 1])) s1--;
-    cps stripped = {b.v + s0, s1 - s0, 0};
+    while (s0 < s1 && bpe_is_py_space(b.v[s0])) s0++;
+    while (s1 > s0 && bpe_is_py_space(b.v[s1 - 1])) s1--;
+    bpe_cps stripped = {b.v + s0, s1 - s0, 0};
     if (py_lower(&stripped, &a)) goto oom; /* .lower() */
     /* re.findall(pat, text), leftmost alternative first at each position */
     static const char *const specials[] = {"<|startoftext|>", "<|endoftext|>"};
@@ -595,12 +510,12 @@ int clip_encode(clip_tokenizer *t, const char *text, int64_t **ids_out, size_t *
             }
         for (int k = 0; k < 7 && end == i; k++)
             if (match_literal(&a, i, contractions[k])) end = i + strlen(contractions[k]);
-        if (end == i && is_letter(a.v[i])) {
-            while (end < a.n && is_letter(a.v[end])) end++;
-        } else if (end == i && is_number(a.v[i])) {
+        if (end == i && bpe_is_letter(a.v[i])) {
+            while (end < a.n && bpe_is_letter(a.v[end])) end++;
+        } else if (end == i && bpe_is_number(a.v[i])) {
             end = i + 1;
-        } else if (end == i && !re_space(a.v[i])) {
-            while (end < a.n && !re_space(a.v[end]) && !is_letter(a.v[end]) && !is_number(a.v[end])) end++;
+        } else if (end == i && !bpe_is_space(a.v[i])) {
+            while (end < a.n && !bpe_is_space(a.v[end]) && !bpe_is_letter(a.v[end]) && !bpe_is_number(a.v[end])) end++;
         }
         if (end == i) { /* whitespace: no match here */
             i++;

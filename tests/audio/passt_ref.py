@@ -22,8 +22,8 @@ import reference as R  # noqa: E402  (front-end oracles)
 FFMPEG = os.environ.get("FFMPEG_CLI") or "ffmpeg"
 
 
-def load(path):
-    """librosa.load(path, sr=32000, mono=True)"""
+def load(path, sr_out=32000):
+    """librosa.load(path, sr=sr_out, mono=True)"""
     probe = subprocess.run([os.environ.get("FFPROBE_CLI") or "ffprobe", "-v", "error",
                             "-select_streams", "a:0", "-show_entries",
                             "stream=sample_rate,channels", "-of", "json", path],
@@ -34,7 +34,7 @@ def load(path):
                          check=True, capture_output=True).stdout
     x = np.frombuffer(raw, dtype=np.float32)
     x = R.mono(x, ch).astype(np.float32)
-    return R.soxr_hq(x, sr, 32000)
+    return R.soxr_hq(x, sr, sr_out)
 
 
 def passt(model, w):

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "bpe_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+void bpe_bytes_to_unicode(int32_t bs[256], int32_t cs[256])
+{
+    int n = 0;
+    for (int b = '!'; b <= '~'; b++) bs[n++] = b;
+    for (int b = 0xA1; b <= 0xAC; b++) bs[n++] = b;
+    for (int b = 0xAE; b <= 0xFF; b++) bs[n++] = b;
+    for (int i = 0; i < n; i++) cs[i] = bs[i];
+    int extra = 0, m = n;
+    for (int b = 0; b < 256; b++) {
+        int found = 0;
+        for (int i = 0; i < n; i++) found |= bs[i] == b;
+        if (!found) {
+            bs[m] = b;
+            cs[m++] = 256 + extra++;
+        }
+    }
+}
+
+int bpe_is_space(int32_t c)
+{
+    return (c >= 0x9 && c <= 0xd) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f ||
+           c == 0x3000;
+}
+
+int bpe_is_py_space(int32_t c)
+{
+    return bpe_is_space(c) || (c >= 0x1c && c <= 0x1f);
+}
+
+int bpe_is_letter(int32_t c)
+{
+    utf8proc_category_t k = utf8proc_category(c);
+    return k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LL || k == UTF8PROC_CATEGORY_LT ||
+           k == UTF8PROC_CATEGORY_LM || k == UTF8PROC_CATEGORY_LO;
+}
+
+int bpe_is_number(int32_t c)
+{
+    utf8proc_category_t k = utf8proc_category(c);
+    return k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_NO;
+}
+
+uint64_t bpe_hash_str(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+uint64_t bpe_hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    return x;
+}
+
+int bpe_cps_push(bpe_cps *a, int32_t c)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        int32_t *v = realloc(a->v, cap * sizeof *v);
+        if (!v) return -1;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = c;
+    return 0;
+}
+
+int bpe_decode_utf8(const char *text, bpe_cps *out, size_t *bad_offset)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+    utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(text);
+    while (left > 0) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = utf8proc_iterate(p, left, &c);
+        if (k < 0) {
+            *bad_offset = (size_t)(p - (const utf8proc_uint8_t *)text);
+            return 1;
+        }
+        if (bpe_cps_push(out, c)) return -1;
+        p += k;
+        left -= k;
+    }
+    return 0;
+}

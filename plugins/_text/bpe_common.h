@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the byte-level BPE tokenizers of plugins/_text share: GPT-2's bytes_to_unicode
+ * table, the Unicode character classes their split patterns use (regex module semantics,
+ * general categories from utf8proc) and the hashes of their lookup tables. */
+#ifndef FVEVAL_BPE_COMMON_H
+#define FVEVAL_BPE_COMMON_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* bytes_to_unicode(): bs[i] is a byte, cs[i] the code point standing for it.  Printable
+ * Latin-1 bytes ('!'..'~', 0xA1..0xAC, 0xAE..0xFF) come first and map to themselves, the
+ * other bytes follow in byte order and map to 256, 257, ...  (the order in which CLIP
+ * lists them in its vocabulary). */
+void bpe_bytes_to_unicode(int32_t bs[256], int32_t cs[256]);
+
+/* The regex module's \s: Unicode White_Space. */
+int bpe_is_space(int32_t c);
+/* str.isspace (used by str.strip): \s plus the information separators 0x1C..0x1F. */
+int bpe_is_py_space(int32_t c);
+/* \p{L}: general category L*. */
+int bpe_is_letter(int32_t c);
+/* \p{N}: general category N*. */
+int bpe_is_number(int32_t c);
+
+/* A growable array of code points. */
+typedef struct {
+    int32_t *v;
+    size_t n, cap;
+} bpe_cps;
+/* Appends c; -1 on no memory. */
+int bpe_cps_push(bpe_cps *a, int32_t c);
+/* Appends the code points of NUL-terminated UTF-8 text; 0, -1 on no memory, or 1 when the
+ * text is not valid UTF-8 (*bad_offset: the byte where it stops being). */
+int bpe_decode_utf8(const char *text, bpe_cps *out, size_t *bad_offset);
+
+/* FNV-1a over n bytes, and a 64-bit mixer, for the open-addressing tables. */
+uint64_t bpe_hash_str(const char *s, size_t n);
+uint64_t bpe_hash_u64(uint64_t x);
+
+#endif
