@@ -18,6 +18,7 @@ FVEVAL_PLUGIN([vbench], [temporal_flickering])
 FVEVAL_PLUGIN([audio], [kl_divergence], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and FFTW3 + libsoxr (libfftw3-dev, libsoxr-dev)])
 FVEVAL_PLUGIN([audio], [frechet_distance], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes && test "x$have_lapack" = xyes], [it needs libtorch, FFTW3 + libsoxr and CBLAS/LAPACKE])
 FVEVAL_PLUGIN([audio], [wer], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
+FVEVAL_PLUGIN([audio], [desync], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
 
 # metrics served by inference servers over HTTP (plugins/_remote: libcurl)
 FVEVAL_PLUGIN([videoscore2], [], [test "x$have_curl" = xyes], [it needs libcurl >= 7.66 (libcurl4-openssl-dev)])
