@@ -440,8 +440,9 @@ static void decode_selected(fvi_sample *s, const char *field, fvi_frame_user *us
     kept_frames kept = {0};
     fvi_video_probe pr;
     int *idx = fvi_xmalloc((size_t) (sampled ? sampled : 1) * sizeof(int));
-    bool guessed = sampled && fvi_media_probe_video(path, &pr) == 0 && pr.frames > 0 &&
-                   pr.frames < INT32_MAX;
+    /* Streamed windows need the rate too (e.g. to resample in time as frames arrive). */
+    bool probed = (sampled || window) && fvi_media_probe_video(path, &pr) == 0;
+    bool guessed = sampled && probed && pr.frames > 0 && pr.frames < INT32_MAX;
     for (size_t u = 0; guessed && u < n; u++) {
         if (access_mode(users[u].inst->metric->desc, field) != FVEVAL_FRAMES_SAMPLED)
             continue;
@@ -453,6 +454,9 @@ static void decode_selected(fvi_sample *s, const char *field, fvi_frame_user *us
 
     frame_pass p = {.s = s, .field = field, .users = users, .n = n, .stream = true,
                     .window = window, .cap = window_capacity(window ? window : 1), .kept = &kept};
+    /* Each window carries the clip's rate and path, as windows served from a whole clip do. */
+    p.geometry.fps = s->fps_override > 0 ? s->fps_override : probed ? pr.fps : 0.0;
+    p.geometry.path = path;
     int ret = slot->status = run_pass(&p, path, slot);
     free(p.buf);
     free(p.buf_index);

@@ -21,6 +21,7 @@ FVEVAL_PLUGIN([audio], [imagebind_score], [test "x$have_torch" = xyes && test "x
 FVEVAL_PLUGIN([audio], [wer], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
 FVEVAL_PLUGIN([audio], [audiobox_aesthetics], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
 FVEVAL_PLUGIN([audio], [clap_score], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
+FVEVAL_PLUGIN([audio], [desync], [test "x$have_torch" = xyes && test "x$have_audio_dsp" = xyes], [it needs libtorch and the audio front-ends (FFTW3, libsoxr)])
 
 # metrics served by inference servers over HTTP (plugins/_remote: libcurl)
 FVEVAL_PLUGIN([videoscore2], [], [test "x$have_curl" = xyes], [it needs libcurl >= 7.66 (libcurl4-openssl-dev)])

@@ -39,6 +39,13 @@ check "served from the whole clip another metric reads" withclip.json 0 clip.rgb
     --picks "$PICKS" --uniform 4 --stream
 expect_rc 0 env FVEVAL_FORCE_WHOLE_CLIP=1 $R run --videos clip.mp4 -m "$M" -o forced.json -q
 check "FVEVAL_FORCE_WHOLE_CLIP=1" forced.json 0 clip.rgb 64 48 --picks "$PICKS" --uniform 4 --stream
+# Streamed windows carry the clip's rate (the container's, or --fps) on every path.
+expect_rc 0 $R run --videos clip.mp4 --fps 7.5 -m test.stream -o fps.json -q
+r=$($PY -c 'import json, sys
+print(*(json.load(open(f))["samples"][0]["results"]["test.stream"]["details"]["window_fps"]
+        for f in sys.argv[1:]))' only.json withclip.json forced.json fps.json)
+[ "$r" = "10.0 10.0 10.0 7.5" ] && pass "stream windows carry the rate: 10 fps decoded, served, forced; --fps 7.5" ||
+    fail "stream window rates (want 10 10 10 7.5): $r"
 
 # A clip of 3 frames: the even sampler repeats frames, the window never fills.
 make_clip three.mp4 64 48 10 3 "" 0

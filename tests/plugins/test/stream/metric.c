@@ -4,8 +4,9 @@
  * records the newest frame's index, how many frames the window held,
  * the newest frame's sums (frames_report.h), and whether every older frame
  * in the window still has the sums it had when it was newest (the window
- * buffer must not corrupt frames it shifts).  Options make frame() fail
- * (fail_at) or stop asking (stop_at) at a frame index.  Score: calls.
+ * buffer must not corrupt frames it shifts), and the rate the first window
+ * carries.  Options make frame() fail (fail_at) or stop asking (stop_at) at
+ * a frame index.  Score: calls.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@ enum { MAX_FRAMES = 1024, WINDOW = 3 };
 typedef struct {
     int64_t fail_at, stop_at; /* -1: never */
     int n;
+    double fps; /* the rate the first window carried */
     double newest[MAX_FRAMES], held[MAX_FRAMES], sums[MAX_FRAMES], wsums[MAX_FRAMES];
     double intact[MAX_FRAMES];
 } stream_priv;
@@ -49,8 +51,10 @@ static int stream_frame(fveval_ctx *ctx, const fveval_sample *s, const char *fie
     (void) s, (void) field, (void) res;
     stream_priv *p = fveval_priv(ctx);
     int t = fveval_video_frame_index(w, w->nb_frames - 1);
-    if (t == 0)
+    if (t == 0) {
         p->n = 0;
+        p->fps = w->fps;
+    }
     fveval_log(ctx, FVEVAL_LOG_DEBUG, "frame %d (window of %d)", t, w->nb_frames);
     if (t == p->fail_at)
         return -EIO;
@@ -86,6 +90,7 @@ static int stream_compute(fveval_ctx *ctx, const fveval_sample *s, fveval_result
     fveval_result_number(ctx, res, "clip_frames", v->clip_frames);
     fveval_result_number(ctx, res, "nb_frames", v->nb_frames);
     fveval_result_number(ctx, res, "has_data", v->data != NULL);
+    fveval_result_number(ctx, res, "window_fps", p->fps);
     fveval_result_score(ctx, res, p->n);
     return 0;
 }
