@@ -93,3 +93,29 @@ int bpe_decode_utf8(const char *text, bpe_cps *out, size_t *bad_offset)
     }
     return 0;
 }
+
+static uint64_t pair_key(int32_t a, int32_t b)
+{
+    return (((uint64_t) (uint32_t) a << 32) | (uint32_t) b) + 1;
+}
+
+int32_t bpe_pair_rank(const bpe_pair_slot *map, size_t mask, int32_t a, int32_t b)
+{
+    uint64_t key = pair_key(a, b);
+    for (size_t i = bpe_hash_u64(key) & mask;; i = (i + 1) & mask) {
+        if (map[i].key == 0) return -1;
+        if (map[i].key == key) return map[i].rank;
+    }
+}
+
+void bpe_pair_rank_put(bpe_pair_slot *map, size_t mask, int32_t a, int32_t b, int32_t rank)
+{
+    uint64_t key = pair_key(a, b);
+    for (size_t i = bpe_hash_u64(key) & mask;; i = (i + 1) & mask) {
+        if (map[i].key == 0 || map[i].key == key) {
+            map[i].key = key;
+            map[i].rank = rank;
+            return;
+        }
+    }
+}

@@ -37,4 +37,15 @@ int bpe_decode_utf8(const char *text, bpe_cps *out, size_t *bad_offset);
 uint64_t bpe_hash_str(const char *s, size_t n);
 uint64_t bpe_hash_u64(uint64_t x);
 
+/* bpe_ranks: an open-addressing table from a pair of symbol ids to the rank of their
+ * merge, mask + 1 slots (a power of two, more than the merges), zeroed when empty. */
+typedef struct {
+    uint64_t key; /* (first << 32 | second) + 1; 0 = empty */
+    int32_t rank;
+} bpe_pair_slot;
+/* The rank of merging (a, b), or -1 when there is no such merge. */
+int32_t bpe_pair_rank(const bpe_pair_slot *map, size_t mask, int32_t a, int32_t b);
+/* Sets the rank of (a, b); a repeated pair keeps the last rank, as dict(zip(merges, ...)). */
+void bpe_pair_rank_put(bpe_pair_slot *map, size_t mask, int32_t a, int32_t b, int32_t rank);
+
 #endif

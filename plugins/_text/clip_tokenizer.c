@@ -32,16 +32,11 @@ typedef struct {
     char *key;
     int32_t id;
 } str_slot;
-typedef struct {
-    uint64_t key; /* (first << 32 | second) + 1; 0 = empty */
-    int32_t rank;
-} pair_slot;
-
 struct clip_tokenizer {
     char *strings[VOCAB_SIZE]; /* vocab list, in simple_tokenizer's order */
     str_slot *smap;            /* encoder: string -> id (the last one for repeats, as dict(zip)) */
     size_t smask;
-    pair_slot *pmap; /* bpe_ranks over encoder ids of the two halves */
+    bpe_pair_slot *pmap; /* bpe_ranks over encoder ids of the two halves */
     size_t pmask;
     int32_t merged[N_MERGES]; /* encoder id of the string a merge produces */
     int32_t byte_id[256];     /* encoder id of byte_encoder[b]; +256 for the '</w>' form */
@@ -64,27 +59,6 @@ static void smap_put(clip_tokenizer *t, char *s, int32_t id)
         if (!sl->key || strcmp(sl->key, s) == 0) {
             sl->key = s;
             sl->id = id;
-            return;
-        }
-    }
-}
-
-static int32_t pmap_get(const clip_tokenizer *t, int32_t a, int32_t b)
-{
-    uint64_t key = (((uint64_t)(uint32_t)a << 32) | (uint32_t)b) + 1;
-    for (size_t i = bpe_hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
-        if (t->pmap[i].key == 0) return -1;
-        if (t->pmap[i].key == key) return t->pmap[i].rank;
-    }
-}
-
-static void pmap_put(clip_tokenizer *t, int32_t a, int32_t b, int32_t rank)
-{
-    uint64_t key = (((uint64_t)(uint32_t)a << 32) | (uint32_t)b) + 1;
-    for (size_t i = bpe_hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
-        if (t->pmap[i].key == 0 || t->pmap[i].key == key) {
-            t->pmap[i].key = key;
-            t->pmap[i].rank = rank;
             return;
         }
     }
@@ -206,7 +180,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
             set_err(err, errlen, "%s: merge line %d uses a symbol not in the vocabulary", path, r + 2);
             goto fail;
         }
-        pmap_put(t, a, b, r);
+        bpe_pair_rank_put(t->pmap, t->pmask, a, b, r);
         t->merged[r] = smap_get(t, t->strings[512 + r], strlen(t->strings[512 + r]));
     }
     free(text);
@@ -422,13 +396,13 @@ static int bpe(const clip_tokenizer *t, const unsigned char *bytes, size_t n, in
         /* bigram = min(pairs, key=rank); stop when no pair is a merge */
         int32_t best = -1;
         for (size_t i = 0; i + 1 < len; i++) {
-            int32_t r = pmap_get(t, w[i], w[i + 1]);
+            int32_t r = bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]);
             if (r >= 0 && (best < 0 || r < best)) best = r;
         }
         if (best < 0) break;
         int32_t first = -1, second = -1;
         for (size_t i = 0; i + 1 < len; i++) {
-            if (pmap_get(t, w[i], w[i + 1]) == best) {
+            if (bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]) == best) {
                 first = w[i];
                 second = w[i + 1];
                 break;

@@ -23,11 +23,6 @@ typedef struct {
 } str_slot;
 
 typedef struct {
-    uint64_t key; /* (first << 32 | second) + 1; 0 = empty */
-    int32_t rank;
-} pair_slot;
-
-typedef struct {
     const char *text; /* ASCII */
     int64_t id;
     int lstrip; /* eats the whitespace before it (<mask>) */
@@ -40,7 +35,7 @@ struct roberta_tokenizer {
     size_t n_sym, sym_cap;
     str_slot *smap;
     size_t smask;
-    pair_slot *pmap;
+    bpe_pair_slot *pmap;
     size_t pmask;
     int32_t *merged; /* rank -> symbol of the merged string */
     size_t n_merges;
@@ -90,28 +85,6 @@ static int32_t sym_add(roberta_tokenizer *t, const char *s, size_t n, int64_t id
     t->sym_id[sym] = id >= 0 ? id : t->unk;
     t->smap[i] = (str_slot){copy, n, sym};
     return sym;
-}
-
-static int32_t rank_of(const roberta_tokenizer *t, int32_t a, int32_t b)
-{
-    uint64_t key = (((uint64_t)(uint32_t)a << 32) | (uint32_t)b) + 1;
-    for (size_t i = bpe_hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
-        if (t->pmap[i].key == 0) return -1;
-        if (t->pmap[i].key == key) return t->pmap[i].rank;
-    }
-}
-
-/* bpe_ranks = dict(zip(merges, range(len(merges)))): a repeated pair keeps its last rank. */
-static void rank_put(roberta_tokenizer *t, int32_t a, int32_t b, int32_t rank)
-{
-    uint64_t key = (((uint64_t)(uint32_t)a << 32) | (uint32_t)b) + 1;
-    for (size_t i = bpe_hash_u64(key) & t->pmask;; i = (i + 1) & t->pmask) {
-        if (t->pmap[i].key == 0 || t->pmap[i].key == key) {
-            t->pmap[i].key = key;
-            t->pmap[i].rank = rank;
-            return;
-        }
-    }
 }
 
 static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
@@ -249,7 +222,7 @@ roberta_tokenizer *roberta_tokenizer_load(const char *vocab_json, const char *me
         memmove(sp, sp + 1, lb + 1); /* line is now A + B */
         int32_t ab = sym_add(t, line, la + lb, -1);
         if (a < 0 || b < 0 || ab < 0) goto oom;
-        rank_put(t, a, b, (int32_t)t->n_merges);
+        bpe_pair_rank_put(t->pmap, t->pmask, a, b, (int32_t)t->n_merges);
         t->merged[t->n_merges++] = ab;
         line = end ? end + 1 : NULL;
     }
@@ -289,13 +262,13 @@ static void bpe(const roberta_tokenizer *t, int32_t *w, size_t n, size_t *wn)
     while (n > 1) {
         int32_t best = -1;
         for (size_t i = 0; i + 1 < n; i++) {
-            int32_t r = rank_of(t, w[i], w[i + 1]);
+            int32_t r = bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]);
             if (r >= 0 && (best < 0 || r < best)) best = r;
         }
         if (best < 0) break;
         int32_t first = -1, second = -1;
         for (size_t i = 0; i + 1 < n && first < 0; i++)
-            if (rank_of(t, w[i], w[i + 1]) == best) {
+            if (bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]) == best) {
                 first = w[i];
                 second = w[i + 1];
             }
