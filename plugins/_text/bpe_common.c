@@ -119,3 +119,36 @@ void bpe_pair_rank_put(bpe_pair_slot *map, size_t mask, int32_t a, int32_t b, in
         }
     }
 }
+
+size_t bpe_merge_word(const bpe_pair_slot *map, size_t mask, const int32_t *merged,
+                      int32_t *w, size_t n)
+{
+    while (n > 1) {
+        /* bigram = min(pairs, key=rank); stop when no pair is a merge */
+        int32_t best = -1;
+        for (size_t i = 0; i + 1 < n; i++) {
+            int32_t r = bpe_pair_rank(map, mask, w[i], w[i + 1]);
+            if (r >= 0 && (best < 0 || r < best)) best = r;
+        }
+        if (best < 0) break;
+        int32_t first = -1, second = -1;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (bpe_pair_rank(map, mask, w[i], w[i + 1]) == best) {
+                first = w[i];
+                second = w[i + 1];
+                break;
+            }
+        }
+        size_t o = 0;
+        for (size_t i = 0; i < n;) {
+            if (i + 1 < n && w[i] == first && w[i + 1] == second) {
+                w[o++] = merged[best];
+                i += 2;
+            } else {
+                w[o++] = w[i++];
+            }
+        }
+        n = o;
+    }
+    return n;
+}

@@ -47,5 +47,10 @@ typedef struct {
 int32_t bpe_pair_rank(const bpe_pair_slot *map, size_t mask, int32_t a, int32_t b);
 /* Sets the rank of (a, b); a repeated pair keeps the last rank, as dict(zip(merges, ...)). */
 void bpe_pair_rank_put(bpe_pair_slot *map, size_t mask, int32_t a, int32_t b, int32_t rank);
+/* GPT-2's bpe(): merges the lowest-ranked adjacent pair everywhere, left to right without
+ * overlap, until no adjacent pair is a merge.  w holds n symbols; merged[rank] is the symbol
+ * a merge produces.  Returns the number of symbols left in w. */
+size_t bpe_merge_word(const bpe_pair_slot *map, size_t mask, const int32_t *merged,
+                      int32_t *w, size_t n);
 
 #endif

@@ -391,36 +391,7 @@ static int bpe(const clip_tokenizer *t, const unsigned char *bytes, size_t n, in
     char tail[16];
     snprintf(tail, sizeof tail, "%s</w>", t->strings[w[n - 1]]);
     w[n - 1] = smap_get(t, tail, strlen(tail));
-    size_t len = n;
-    while (len > 1) {
-        /* bigram = min(pairs, key=rank); stop when no pair is a merge */
-        int32_t best = -1;
-        for (size_t i = 0; i + 1 < len; i++) {
-            int32_t r = bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]);
-            if (r >= 0 && (best < 0 || r < best)) best = r;
-        }
-        if (best < 0) break;
-        int32_t first = -1, second = -1;
-        for (size_t i = 0; i + 1 < len; i++) {
-            if (bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]) == best) {
-                first = w[i];
-                second = w[i + 1];
-                break;
-            }
-        }
-        /* merge every occurrence left to right, without overlap */
-        size_t o = 0;
-        for (size_t i = 0; i < len;) {
-            if (i + 1 < len && w[i] == first && w[i + 1] == second) {
-                w[o++] = t->merged[best];
-                i += 2;
-            } else {
-                w[o++] = w[i++];
-            }
-        }
-        len = o;
-    }
-    *wn = len;
+    *wn = bpe_merge_word(t->pmap, t->pmask, t->merged, w, n);
     return 0;
 }
 

@@ -255,37 +255,6 @@ int64_t roberta_bos_id(const roberta_tokenizer *t) { return t->bos; }
 int64_t roberta_pad_id(const roberta_tokenizer *t) { return t->pad; }
 int64_t roberta_eos_id(const roberta_tokenizer *t) { return t->eos; }
 
-/* GPT-2's bpe(): the lowest-ranked adjacent pair is merged everywhere, left to right,
- * until no adjacent pair is a merge.  w holds n byte symbols on entry, *wn symbols on exit. */
-static void bpe(const roberta_tokenizer *t, int32_t *w, size_t n, size_t *wn)
-{
-    while (n > 1) {
-        int32_t best = -1;
-        for (size_t i = 0; i + 1 < n; i++) {
-            int32_t r = bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]);
-            if (r >= 0 && (best < 0 || r < best)) best = r;
-        }
-        if (best < 0) break;
-        int32_t first = -1, second = -1;
-        for (size_t i = 0; i + 1 < n && first < 0; i++)
-            if (bpe_pair_rank(t->pmap, t->pmask, w[i], w[i + 1]) == best) {
-                first = w[i];
-                second = w[i + 1];
-            }
-        size_t o = 0;
-        for (size_t i = 0; i < n;) {
-            if (i + 1 < n && w[i] == first && w[i + 1] == second) {
-                w[o++] = t->merged[best];
-                i += 2;
-            } else {
-                w[o++] = w[i++];
-            }
-        }
-        n = o;
-    }
-    *wn = n;
-}
-
 typedef struct {
     int64_t *v;
     size_t n, cap;
@@ -321,8 +290,7 @@ static int encode_piece(const roberta_tokenizer *t, const bpe_cps *a, size_t i, 
         utf8proc_ssize_t k = utf8proc_encode_char(a->v[m], u);
         for (utf8proc_ssize_t q = 0; q < k; q++) (*word)[nb++] = t->byte_sym[u[q]];
     }
-    size_t wn = 0;
-    bpe(t, *word, nb, &wn);
+    size_t wn = bpe_merge_word(t->pmap, t->pmask, t->merged, *word, nb);
     for (size_t m = 0; m < wn; m++)
         if (ids_push(out, t->sym_id[(*word)[m]])) return -1;
     return 0;
