@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "bpe_common.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
+#include <zlib.h>
 
 void bpe_bytes_to_unicode(int32_t bs[256], int32_t cs[256])
 {
@@ -151,4 +155,55 @@ size_t bpe_merge_word(const bpe_pair_slot *map, size_t mask, const int32_t *merg
         n = o;
     }
     return n;
+}
+
+void bpe_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+char *bpe_read_merges(const char *path, size_t *len, char *err, size_t errlen)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        bpe_set_err(err, errlen, "cannot open BPE merges %s: %s", path, strerror(errno ? errno : ENOENT));
+        return NULL;
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) break;
+        if (n == cap) {
+            char *b = realloc(buf, cap * 2 + 1);
+            if (!b) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = b;
+            cap *= 2;
+        }
+        int r = gzread(f, buf + n, (unsigned)(cap - n));
+        if (r < 0) {
+            int code;
+            bpe_set_err(err, errlen, "cannot read BPE merges %s: %s", path, gzerror(f, &code));
+            free(buf);
+            gzclose(f);
+            return NULL;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+    gzclose(f);
+    if (!buf) {
+        bpe_set_err(err, errlen, "out of memory reading %s", path);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
 }

@@ -33,6 +33,16 @@ int bpe_cps_push(bpe_cps *a, int32_t c);
  * text is not valid UTF-8 (*bad_offset: the byte where it stops being). */
 int bpe_decode_utf8(const char *text, bpe_cps *out, size_t *bad_offset);
 
+/* vsnprintf into err (nothing when err is NULL or errlen 0). */
+void bpe_set_err(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* The whole merges file, gzip-compressed (CLIP's .txt.gz) or plain (zlib reads those
+ * transparently), NUL-terminated; *len bytes.  NULL with a one-line reason in err. */
+char *bpe_read_merges(const char *path, size_t *len, char *err, size_t errlen);
+
 /* FNV-1a over n bytes, and a 64-bit mixer, for the open-addressing tables. */
 uint64_t bpe_hash_str(const char *s, size_t n);
 uint64_t bpe_hash_u64(uint64_t x);

@@ -8,24 +8,13 @@
 #include "bpe_common.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
-#include <zlib.h>
 
 #define N_MERGES (49152 - 256 - 2) /* merges[1:49152-256-2+1] */
 #define VOCAB_SIZE (512 + N_MERGES + 2)
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---------- string -> id hash (vocab) and pair -> rank hash (bpe_ranks) ---------- */
 typedef struct {
@@ -64,48 +53,6 @@ static void smap_put(clip_tokenizer *t, char *s, int32_t id)
     }
 }
 
-static char *read_gzip(const char *path, size_t *len, char *err, size_t errlen)
-{
-    gzFile f = gzopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "cannot open BPE merges %s: %s", path, strerror(errno ? errno : ENOENT));
-        return NULL;
-    }
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf) break;
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        int r = gzread(f, buf + n, (unsigned)(cap - n));
-        if (r < 0) {
-            int code;
-            set_err(err, errlen, "cannot read BPE merges %s: %s", path, gzerror(f, &code));
-            free(buf);
-            gzclose(f);
-            return NULL;
-        }
-        if (r == 0) break;
-        n += (size_t)r;
-    }
-    gzclose(f);
-    if (!buf) {
-        set_err(err, errlen, "out of memory reading %s", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static char *dup_utf8(int32_t c, const char *suffix)
 {
     char *s = malloc(8 + (suffix ? strlen(suffix) : 0));
@@ -119,7 +66,7 @@ static char *dup_utf8(int32_t c, const char *suffix)
 clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
 {
     size_t len;
-    char *text = read_gzip(path, &len, err, errlen);
+    char *text = bpe_read_merges(path, &len, err, errlen);
     if (!text) return NULL;
     clip_tokenizer *t = calloc(1, sizeof *t);
     if (t) {
@@ -146,7 +93,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
         if (end) *end = '\0';
         char *sp = strchr(line, ' ');
         if (!sp || strchr(sp + 1, ' ') || sp == line || sp[1] == '\0') {
-            set_err(err, errlen, "%s: merge line %d is not two symbols: '%.40s'", path, n + 2, line);
+            bpe_set_err(err, errlen, "%s: merge line %d is not two symbols: '%.40s'", path, n + 2, line);
             goto fail;
         }
         *sp = '\0';
@@ -162,7 +109,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
         line = end;
     }
     if (n < N_MERGES) {
-        set_err(err, errlen, "%s: %d BPE merges, CLIP needs %d", path, n, N_MERGES);
+        bpe_set_err(err, errlen, "%s: %d BPE merges, CLIP needs %d", path, n, N_MERGES);
         goto fail;
     }
     if (!(t->strings[VOCAB_SIZE - 2] = strdup("<|startoftext|>"))) goto oom;
@@ -177,7 +124,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
         int32_t a = smap_get(t, firsts[r], strlen(firsts[r]));
         int32_t b = smap_get(t, seconds[r], strlen(seconds[r]));
         if (a < 0 || b < 0) {
-            set_err(err, errlen, "%s: merge line %d uses a symbol not in the vocabulary", path, r + 2);
+            bpe_set_err(err, errlen, "%s: merge line %d uses a symbol not in the vocabulary", path, r + 2);
             goto fail;
         }
         bpe_pair_rank_put(t->pmap, t->pmask, a, b, r);
@@ -186,7 +133,7 @@ clip_tokenizer *clip_tokenizer_load(const char *path, char *err, size_t errlen)
     free(text);
     return t;
 oom:
-    set_err(err, errlen, "out of memory loading %s", path);
+    bpe_set_err(err, errlen, "out of memory loading %s", path);
 fail:
     free(text);
     clip_tokenizer_free(t);
@@ -418,7 +365,7 @@ int clip_encode(clip_tokenizer *t, const char *text, int64_t **ids_out, size_t *
     int dr = bpe_decode_utf8(text, &a, &bad);
     if (dr < 0) goto oom;
     if (dr > 0) {
-        set_err(err, errlen, "text is not valid UTF-8 (byte %zu)", bad);
+        bpe_set_err(err, errlen, "text is not valid UTF-8 (byte %zu)", bad);
         goto out;
     }
     /* basic_clean: html.unescape(html.unescape(text)).strip()  (ftfy.fix_text not done) */
@@ -491,7 +438,7 @@ int clip_encode(clip_tokenizer *t, const char *text, int64_t **ids_out, size_t *
     rc = 0;
     goto out;
 oom:
-    set_err(err, errlen, "out of memory tokenizing text");
+    bpe_set_err(err, errlen, "out of memory tokenizing text");
 out:
     free(a.v);
     free(b.v);
@@ -505,7 +452,7 @@ int clip_tokenize(clip_tokenizer *t, const char *text, int context_length, int t
                   size_t errlen)
 {
     if (context_length < 2) {
-        set_err(err, errlen, "context length %d is too short for start and end tokens", context_length);
+        bpe_set_err(err, errlen, "context length %d is too short for start and end tokens", context_length);
         return -1;
     }
     int64_t *ids;
@@ -513,7 +460,7 @@ int clip_tokenize(clip_tokenizer *t, const char *text, int context_length, int t
     if (clip_encode(t, text, &ids, &n, err, errlen)) return -1;
     size_t total = n + 2;
     if (total > (size_t)context_length && !truncate) {
-        set_err(err, errlen, "text is %zu tokens, more than the context length %d", total, context_length);
+        bpe_set_err(err, errlen, "text is %zu tokens, more than the context length %d", total, context_length);
         free(ids);
         return -1;
     }

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,15 +44,6 @@ struct roberta_tokenizer {
     int n_specials;
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static size_t pow2_at_least(size_t n)
 {
     size_t p = 1024;
@@ -87,42 +77,6 @@ static int32_t sym_add(roberta_tokenizer *t, const char *s, size_t n, int64_t id
     return sym;
 }
 
-static char *read_text(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "cannot open BPE merges %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        if (n == cap) {
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        if (r == 0) break;
-        n += r;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        set_err(err, errlen, bad ? "cannot read BPE merges %s" : "out of memory reading %s", path);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static int64_t vocab_id(json_t *vocab, const char *token)
 {
     json_t *v = json_object_get(vocab, token);
@@ -135,13 +89,13 @@ roberta_tokenizer *roberta_tokenizer_load(const char *vocab_json, const char *me
     json_error_t je;
     json_t *vocab = json_load_file(vocab_json, 0, &je);
     if (!json_is_object(vocab)) {
-        set_err(err, errlen, "cannot read the vocabulary %s: %s", vocab_json,
+        bpe_set_err(err, errlen, "cannot read the vocabulary %s: %s", vocab_json,
                 vocab ? "not a JSON object" : je.text);
         json_decref(vocab);
         return NULL;
     }
     size_t len = 0;
-    char *text = read_text(merges_txt, &len, err, errlen);
+    char *text = bpe_read_merges(merges_txt, &len, err, errlen);
     if (!text) {
         json_decref(vocab);
         return NULL;
@@ -165,7 +119,7 @@ roberta_tokenizer *roberta_tokenizer_load(const char *vocab_json, const char *me
     int64_t ids[4];
     for (int k = 0; k < 4; k++) {
         if ((ids[k] = vocab_id(vocab, names[k])) < 0) {
-            set_err(err, errlen, "%s: no id for the special token %s", vocab_json, names[k]);
+            bpe_set_err(err, errlen, "%s: no id for the special token %s", vocab_json, names[k]);
             goto fail;
         }
     }
@@ -184,7 +138,7 @@ roberta_tokenizer *roberta_tokenizer_load(const char *vocab_json, const char *me
     json_t *val;
     json_object_foreach(vocab, key, val) {
         if (!json_is_integer(val) || json_integer_value(val) < 0) {
-            set_err(err, errlen, "%s: the id of '%.40s' is not a non-negative integer", vocab_json, key);
+            bpe_set_err(err, errlen, "%s: the id of '%.40s' is not a non-negative integer", vocab_json, key);
             goto fail;
         }
         if (sym_add(t, key, strlen(key), (int64_t)json_integer_value(val)) < 0) goto oom;
@@ -213,7 +167,7 @@ roberta_tokenizer *roberta_tokenizer_load(const char *vocab_json, const char *me
         }
         char *sp = strchr(line, ' ');
         if (!sp || sp == line || sp[1] == '\0' || strchr(sp + 1, ' ')) {
-            set_err(err, errlen, "%s: line %d is not two symbols: '%.40s'", merges_txt, lineno, line);
+            bpe_set_err(err, errlen, "%s: line %d is not two symbols: '%.40s'", merges_txt, lineno, line);
             goto fail;
         }
         size_t la = (size_t)(sp - line), lb = ll - la - 1;
@@ -230,7 +184,7 @@ roberta_tokenizer *roberta_tokenizer_load(const char *vocab_json, const char *me
     json_decref(vocab);
     return t;
 oom:
-    set_err(err, errlen, "out of memory loading %s", vocab_json);
+    bpe_set_err(err, errlen, "out of memory loading %s", vocab_json);
 fail:
     free(text);
     json_decref(vocab);
@@ -350,7 +304,7 @@ int roberta_encode(const roberta_tokenizer *t, const char *text, int64_t **ids_o
     size_t wcap = 0, bad = 0;
     int rc = bpe_decode_utf8(text, &a, &bad);
     if (rc > 0) {
-        set_err(err, errlen, "text is not valid UTF-8 (byte %zu)", bad);
+        bpe_set_err(err, errlen, "text is not valid UTF-8 (byte %zu)", bad);
         free(a.v);
         return -EILSEQ;
     }
@@ -384,7 +338,7 @@ int roberta_encode(const roberta_tokenizer *t, const char *text, int64_t **ids_o
     *n_out = ids.n;
     return 0;
 oom:
-    set_err(err, errlen, "out of memory tokenizing text");
+    bpe_set_err(err, errlen, "out of memory tokenizing text");
     free(a.v);
     free(word);
     free(ids.v);
@@ -399,7 +353,7 @@ int roberta_tokenize(const roberta_tokenizer *t, const char *text, size_t max_le
     int rc = roberta_encode(t, text, &bpe_ids, &n, err, errlen);
     if (rc < 0) return rc;
     if (n + 2 > max_length && !truncate) {
-        set_err(err, errlen, "the text is %zu tokens with <s> and </s>, more than the %zu the text encoder takes",
+        bpe_set_err(err, errlen, "the text is %zu tokens with <s> and </s>, more than the %zu the text encoder takes",
                 n + 2, max_length);
         free(bpe_ids);
         return -E2BIG;
@@ -408,7 +362,7 @@ int roberta_tokenize(const roberta_tokenizer *t, const char *text, size_t max_le
     int64_t *out = malloc((n + 2) * sizeof *out);
     if (!out) {
         free(bpe_ids);
-        set_err(err, errlen, "out of memory tokenizing text");
+        bpe_set_err(err, errlen, "out of memory tokenizing text");
         return -ENOMEM;
     }
     out[0] = t->bos;
